@@ -1,0 +1,44 @@
+// GET /api/metrics/overview, /api/metrics/by-region, /api/metrics/bounces
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { MetricsQueries } from '../metrics/queries'
+import { parseWindow, WindowError } from '../metrics/window'
+
+const WindowQuery = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  bucket: z.enum(['day', 'hour']).default('day'),
+  platform: z.enum(['12345', '110']).optional(),
+})
+
+export function metricsRoutes(q: MetricsQueries) {
+  return async function plugin(app: FastifyInstance) {
+    const bad = (msg: string) => ({ error: msg })
+    app.get('/api/metrics/overview', async (req, reply) => {
+      const p = WindowQuery.safeParse(req.query)
+      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
+      try {
+        const days = p.data.bucket === 'hour' ? 2 : 14
+        return await q.overview(parseWindow(p.data, Date.now(), days), p.data.bucket, p.data.platform)
+      } catch (e) {
+        if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
+        throw e
+      }
+    })
+    app.get('/api/metrics/by-region', async (req, reply) => {
+      const p = WindowQuery.safeParse(req.query)
+      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
+      try {
+        return await q.byRegion(parseWindow(p.data))
+      } catch (e) {
+        if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
+        throw e
+      }
+    })
+    app.get('/api/metrics/bounces', async (req, reply) => {
+      const p = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) }).safeParse(req.query)
+      if (!p.success) return reply.code(400).send(bad('days: an integer 1..366'))
+      return q.bounces(p.data.days)
+    })
+  }
+}

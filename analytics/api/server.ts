@@ -1,0 +1,60 @@
+// The HTTP server: health, ingest, metrics, quarantine review, and the built dashboard.
+import Fastify, { type FastifyInstance } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from 'pino'
+import type { Db } from '../clickhouse'
+import { queryRows } from '../clickhouse'
+import type { IngestService } from '../../ingest/service'
+import { ingestRoutes } from '../../ingest/routes'
+import { MetricsQueries } from '../metrics/queries'
+import { metricsRoutes } from './metrics-routes'
+
+export interface ServerDeps {
+  db: Db
+  ingest: IngestService
+  metrics: MetricsQueries
+  logger: Logger
+  maxBodyBytes: number
+  /** Extra readiness checks (e.g. Redis); each returns null when fine or a reason. */
+  readiness?: Record<string, () => Promise<string | null>>
+}
+
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
+
+export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: d.logger, bodyLimit: d.maxBodyBytes, disableRequestLogging: true }) as unknown as FastifyInstance
+
+  app.get('/healthz', async () => ({ ok: true }))
+  app.get('/readyz', async (_req, reply) => {
+    const checks: Record<string, string> = {}
+    const ping = await d.db.ping().catch((e: Error) => ({ success: false, error: e }))
+    checks.clickhouse = ping.success ? 'ok' : `down: ${'error' in ping ? ping.error?.message : ''}`
+    for (const [name, check] of Object.entries(d.readiness ?? {})) checks[name] = (await check().catch((e: Error) => e.message)) ?? 'ok'
+    const ok = Object.values(checks).every((v) => v === 'ok')
+    return reply.code(ok ? 200 : 503).send({ ok, checks, ingested: d.ingest.totals })
+  })
+
+  await app.register(ingestRoutes(d.ingest))
+  await app.register(metricsRoutes(d.metrics))
+
+  // Recently rejected input with reasons, for the operator fixing a source (raw text is masked at ingest).
+  app.get('/api/ingest/quarantine', async (req) => {
+    const limit = Math.min(500, Math.max(1, Number((req.query as { limit?: string }).limit ?? 100) || 100))
+    const rows = await queryRows(d.db,
+      `SELECT toString(quarantined_at) AS quarantined_at, kind, request_id, line, source_key, errors, raw
+       FROM quarantine ORDER BY quarantined_at DESC LIMIT {limit:UInt32}`, { limit })
+    return { rows: rows.map((r) => ({ ...r, errors: JSON.parse(String(r.errors)) })) }
+  })
+
+  if (existsSync(WEB_DIST)) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
+  else app.get('/', async () => 'dashboard not built: run `npm run build`')
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const code = err.statusCode && err.statusCode < 500 ? err.statusCode : 500
+    if (code >= 500) req.log.error({ err: err.message, url: req.url }, 'request failed')
+    reply.code(code).send({ error: code >= 500 ? 'internal error' : err.message })
+  })
+  return app
+}

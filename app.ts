@@ -1,0 +1,57 @@
+// Wires the stages into one process: ClickHouse (embedded or server) → ingest → metrics API → jobs → web.
+import pino, { type Logger } from 'pino'
+import type { Config } from './config'
+import { isDevSecret } from './config'
+import { openDb, type Db } from './analytics/clickhouse'
+import { migrate } from './analytics/migrate'
+import { IngestService } from './ingest/service'
+import { MetricsQueries } from './analytics/metrics/queries'
+import { buildServer } from './analytics/api/server'
+import { ensureRedis } from './jobs/redis'
+import { startJobs, type Jobs } from './jobs/queues'
+
+export interface App {
+  url: string
+  db: Db
+  ingest: IngestService
+  jobs: Jobs | null
+  logger: Logger
+  close: () => Promise<void>
+}
+
+export function makeLogger(level: string): Logger {
+  // Personal data never reaches a log: caller numbers and free text are redacted wherever they appear.
+  return pino({ level, redact: { paths: ['*.caller_phone', '*.content', '*.raw', 'caller_phone', 'content', 'raw'], censor: '[redacted]' } })
+}
+
+export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?: string; logger?: Logger } = {}): Promise<App> {
+  const logger = opts.logger ?? makeLogger(cfg.LOG_LEVEL)
+  if (isDevSecret(cfg)) logger.warn('CALLER_HASH_SECRET is the development default; set your own before real data arrives')
+  const redis = opts.jobs === false ? null : await ensureRedis(cfg.redisUrl, cfg.redisUrlExplicit, logger)
+  const db = openDb({ url: cfg.CLICKHOUSE_URL, dataDir: cfg.DATA_DIR, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE })
+  logger.info({ clickhouse: db.mode, dataDir: db.mode === 'embedded' ? cfg.DATA_DIR : undefined }, 'storage open')
+  await migrate(db, logger)
+  const ingest = new IngestService(db, { secret: cfg.CALLER_HASH_SECRET, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, log: logger })
+  const metrics = new MetricsQueries(db, { responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN })
+  const jobs = redis ? await startJobs({ redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix, log: logger }) : null
+  const server = await buildServer({
+    db, ingest, metrics, logger,
+    maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,
+    readiness: jobs ? { redis: jobs.ping } : {},
+  })
+  const address = await server.listen({ port: cfg.PORT, host: cfg.HOST })
+  const port = Number(new URL(address).port)
+  const url = `http://127.0.0.1:${port}`
+  logger.info({ url }, 'listening')
+  let closing: Promise<void> | null = null
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop taking requests, then store what was accepted, then stop the workers and storage.
+      await server.close()
+      await ingest.close()
+      await jobs?.close()
+      await db.close()
+      redis?.stop()
+    })())
+  return { url, db, ingest, jobs, logger, close }
+}

@@ -1,0 +1,59 @@
+// Configuration from the environment, validated once at start-up.
+import { z } from 'zod'
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+
+const DEV_SECRET = 'dev-only-caller-hash-secret-change-me'
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    // Unset: embedded ClickHouse (chdb) under DATA_DIR/clickhouse. Set: a ClickHouse server over HTTP.
+    CLICKHOUSE_URL: z.string().url().optional(),
+    CLICKHOUSE_USER: z.string().default('default'),
+    CLICKHOUSE_PASSWORD: z.string().default(''),
+    CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
+    REDIS_URL: z.string().url().optional(),
+    // Key of the HMAC that turns caller phone numbers into a repeat-caller key.
+    CALLER_HASH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    INGEST_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    INGEST_FLUSH_MS: z.coerce.number().int().min(1).max(60_000).default(200),
+    INGEST_MAX_BODY_MB: z.coerce.number().min(1).max(1024).default(64),
+    // Response-rate limits (响应时限): the handling unit or police must respond within these.
+    RESPONSE_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
+    RESPONSE_LIMIT_110_MIN: z.coerce.number().int().min(1).default(30),
+    DEMO: bool.default(true),
+    DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+    DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.3),
+    DEMO_SEED: z.coerce.number().int().default(12345),
+    JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.CALLER_HASH_SECRET === DEV_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['CALLER_HASH_SECRET'], message: 'must be set in production (the default is for development only)' })
+  })
+
+export type Config = z.infer<typeof ConfigSchema> & { redisUrlExplicit: boolean; redisUrl: string }
+
+export class ConfigError extends Error {}
+
+/** Parse the environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Record<string, string>> = {}): Config {
+  const merged: Record<string, string | undefined> = { ...env, ...overrides }
+  // Empty strings mean unset (common in .env files and compose).
+  for (const k of Object.keys(merged)) if (merged[k] === '') delete merged[k]
+  const r = ConfigSchema.safeParse(merged)
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  return { ...r.data, redisUrlExplicit: !!r.data.REDIS_URL, redisUrl: r.data.REDIS_URL ?? 'redis://127.0.0.1:6379' }
+}
+
+export const isDevSecret = (c: Config) => c.CALLER_HASH_SECRET === DEV_SECRET

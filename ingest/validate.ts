@@ -1,0 +1,50 @@
+// Validates one parsed input item against the record/event model and the reference data,
+// returning either the parsed value or a list of {field, reason} naming what is wrong.
+import type { ZodError } from 'zod'
+import { RecordInput, EventInput, type RecordParsed, type EventParsed } from '../model/record'
+import type { Reference } from './reference'
+
+export interface FieldError { field: string; reason: string }
+export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] }
+
+function zodErrors(e: ZodError): FieldError[] {
+  return e.issues.map((i) => {
+    if (i.code === 'unrecognized_keys') return { field: i.keys.join(','), reason: 'unknown field' }
+    const field = i.path.join('.') || '(record)'
+    // zod's messages for a missing field say "expected string, received undefined": say it plainly.
+    const missing = i.code === 'invalid_type' && /received undefined/.test(i.message)
+    return { field, reason: missing ? 'required field is missing' : i.message }
+  })
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+export function checkRecord(value: unknown, ref: Reference): Checked<RecordParsed> {
+  if (!isObject(value)) return { ok: false, errors: [{ field: '(record)', reason: 'a record must be a JSON object' }] }
+  const r = RecordInput.safeParse(value)
+  if (!r.success) return { ok: false, errors: zodErrors(r.error) }
+  const rec = r.data
+  const errors: FieldError[] = []
+  if (!ref.countyByCode.has(rec.county_code))
+    errors.push({ field: 'county_code', reason: `unknown county code ${rec.county_code} (not a division of ${ref.regions.city.name} ${ref.regions.city.code})` })
+  else if (rec.town_code && !ref.townCodes.has(rec.town_code))
+    errors.push({ field: 'town_code', reason: `unknown street/town code ${rec.town_code} in ${ref.countyByCode.get(rec.county_code)!.name}` })
+  if (rec.category_code && !ref.categoryByCode.has(rec.category_code))
+    errors.push({ field: 'category_code', reason: `unknown unified category ${rec.category_code} (catalogue ${ref.categories.version})` })
+  return errors.length ? { ok: false, errors } : { ok: true, value: rec }
+}
+
+export function checkEvent(value: unknown): Checked<EventParsed> {
+  if (!isObject(value)) return { ok: false, errors: [{ field: '(event)', reason: 'an event must be a JSON object' }] }
+  const r = EventInput.safeParse(value)
+  return r.success ? { ok: true, value: r.data } : { ok: false, errors: zodErrors(r.error) }
+}
+
+/** The identifier of an item for error reports, when one can be read even from an invalid item. */
+export function itemId(value: unknown, key: 'source_id' | 'event_id'): string | null {
+  if (!isObject(value)) return null
+  const v = value[key]
+  return typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, 64) : null
+}

@@ -1,0 +1,33 @@
+// Entry point: `npm start` runs API, ingest, workers, dashboard and (unless --no-demo) the simulator.
+import { loadConfig, ConfigError } from './config'
+import { startApp } from './app'
+import { RedisUnavailableError } from './jobs/redis'
+import { startDemo } from './ingest/simulator/demo'
+
+async function main() {
+  const args = process.argv.slice(2)
+  const cfg = loadConfig(process.env, args.includes('--no-demo') ? { DEMO: 'false' } : {})
+  const app = await startApp(cfg)
+  const demo = cfg.DEMO ? startDemo(app.url, cfg, app.logger) : null
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.logger.info({ signal }, 'shutting down')
+    await demo?.stop()
+    await app.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  app.logger.info(`dashboard: ${app.url.replace('127.0.0.1', 'localhost')}/`)
+}
+
+main().catch((e) => {
+  if (e instanceof ConfigError || e instanceof RedisUnavailableError) {
+    console.error(`\n${e.message}\n`)
+    process.exit(2)
+  }
+  console.error(e)
+  process.exit(1)
+})

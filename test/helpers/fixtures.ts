@@ -1,0 +1,70 @@
+// Hand-made records whose metric values are known in advance.
+import type { RecordInput, EventInput } from '../../model/record'
+
+/** ISO timestamp in Asia/Shanghai, `minutes` after `base` ('YYYY-MM-DDThh:mm'). */
+export function at(base: string, minutes = 0): string {
+  const t = Date.parse(`${base}:00+08:00`) + minutes * 60_000
+  return new Date(t + 8 * 3600_000).toISOString().replace('Z', '+08:00')
+}
+
+export function record(over: Partial<RecordInput> & { source_id: string }): RecordInput {
+  const received = over.received_at ?? at('2026-11-20T09:00')
+  return {
+    platform: '12345',
+    updated_at: received,
+    channel: 'phone',
+    received_at: received,
+    county_code: '410105',
+    kind: 'complaint',
+    status: 'received',
+    title: '小区门口路灯不亮',
+    content: '金水区某小区门口路灯连续三天不亮，请尽快维修。',
+    caller_phone: '13812345678',
+    ...over,
+  }
+}
+
+export function transfer(id: string, platform: '12345' | '110', recordId: string, to: '12345' | '110', counterpart: string, when: string): EventInput {
+  return { event_id: id, platform, record_id: recordId, type: 'transfer', at: when, from_platform: platform, to_platform: to, counterpart_id: counterpart }
+}
+
+/**
+ * A small day (2026-11-20, Asia/Shanghai) whose metrics are worked out by hand in test/metrics.test.ts.
+ * Response limits: 12345 1440 min, 110 30 min (the defaults).
+ */
+export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
+  const d = '2026-11-20'
+  const records: RecordInput[] = [
+    // A: responded in time, solved, final satisfied (first unsatisfied)
+    record({ source_id: 'G-A', received_at: at(`${d}T09:00`), updated_at: at(`${d}T18:00`), county_code: '410105', status: 'closed',
+      first_response_at: at(`${d}T09:30`), closed_at: at(`${d}T17:00`),
+      callback: { at: at(`${d}T18:00`), contacted: true, solved: true, satisfaction_first: 'unsatisfied', satisfaction_final: 'satisfied' } }),
+    // B: responded two days late, not solved, unsatisfied
+    record({ source_id: 'G-B', received_at: at(`${d}T09:00`), updated_at: at(`${d}T09:00`, 3 * 1440), county_code: '410105', status: 'closed',
+      first_response_at: at(`${d}T09:00`, 2 * 1440), closed_at: at(`${d}T09:00`, 3 * 1440),
+      callback: { at: at(`${d}T09:00`, 3 * 1440), contacted: true, solved: false, satisfaction_first: 'unsatisfied', satisfaction_final: 'unsatisfied' } }),
+    // C: never responded, limit long past
+    record({ source_id: 'G-C', received_at: at(`${d}T10:00`), county_code: '410102', status: 'dispatched', dispatched_at: at(`${d}T10:05`) }),
+    // D: handed over to 110 (J-F carries on): counts in volume, not in the rates
+    record({ source_id: 'G-D', received_at: at(`${d}T10:30`), updated_at: at(`${d}T11:00`), county_code: '410102', status: 'transferred_out', kind: 'report' }),
+    // E: 110, police on scene in 10 min, solved, basically satisfied
+    record({ source_id: 'J-E', platform: '110', kind: 'assistance', received_at: at(`${d}T20:00`), updated_at: at(`${d}T22:00`), county_code: '410103', status: 'closed',
+      arrived_at: at(`${d}T20:10`), closed_at: at(`${d}T21:00`),
+      callback: { at: at(`${d}T22:00`), contacted: true, solved: true, satisfaction_first: 'basically_satisfied', satisfaction_final: 'basically_satisfied' } }),
+    // F: 110 counterpart of G-D, on scene after 60 min (late)
+    record({ source_id: 'J-F', platform: '110', kind: 'non_police', received_at: at(`${d}T11:00`), updated_at: at(`${d}T12:30`), county_code: '410104', status: 'closed',
+      arrived_at: at(`${d}T12:00`), closed_at: at(`${d}T12:30`) }),
+    // G: the day before, outside the window
+    record({ source_id: 'G-G', received_at: at('2026-11-19T09:00'), county_code: '410105', status: 'received' }),
+  ]
+  const events: EventInput[] = [
+    transfer('EV-1', '12345', 'G-D', '110', 'J-F', at(`${d}T11:00`)),
+    // J-F arrived by transfer from 12345 and is sent back: a bounce
+    transfer('EV-2', '110', 'J-F', '12345', 'G-D', at(`${d}T12:30`)),
+    transfer('EV-3', '110', 'J-E', '12345', 'G-X', at(`${d}T21:00`)),
+    // the receiving side's record of the same hand-over is not a second transfer
+    { event_id: 'EV-4', platform: '110', record_id: 'J-F', type: 'accepted', at: at(`${d}T11:00`) },
+    transfer('EV-5', '12345', 'G-G', '110', 'J-G', at('2026-11-19T09:30')),
+  ]
+  return { records, events }
+}

@@ -1,0 +1,74 @@
+// Metrics over a hand-made day whose values were worked out by hand; an evaluator's recomputation.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
+import { knownDay } from './helpers/fixtures'
+import { Overview, ByRegion } from '../model/api'
+
+let app: TestApp
+beforeAll(async () => {
+  app = await startTestApp()
+  const { records, events } = knownDay()
+  expect((await post(app, 'records', ndjson(records))).body.rejected).toBe(0)
+  expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
+})
+afterAll(async () => { await app?.stop() })
+
+describe('GET /api/metrics/overview', () => {
+  it('computes volumes, transfers, bounces and the three rates with their numerators and formulas', async () => {
+    const { status, body } = await getJson(app, '/api/metrics/overview?from=2026-11-20&to=2026-11-20')
+    expect(status).toBe(200)
+    const o = Overview.parse(body)
+    const m = o.metrics
+    expect(m.volume_12345.value).toBe(4) // A B C D
+    expect(m.volume_110.value).toBe(2) // E F
+    expect(m.transfers_to_110.value).toBe(1) // EV-1
+    expect(m.transfers_to_12345.value).toBe(2) // EV-2 EV-3
+    expect(m.bounce_count.value).toBe(1) // EV-2
+    // response: in time A, E; judged A B C E F (D handed over)
+    expect([m.response_rate.numerator, m.response_rate.denominator]).toEqual([2, 5])
+    expect(m.response_rate.value).toBeCloseTo(0.4)
+    expect([m.resolution_rate.numerator, m.resolution_rate.denominator]).toEqual([2, 3])
+    expect([m.satisfaction_rate.numerator, m.satisfaction_rate.denominator]).toEqual([2, 3])
+    expect([m.satisfaction_first_rate.numerator, m.satisfaction_first_rate.denominator]).toEqual([1, 3])
+    expect(m.response_rate.formula).toContain('1440')
+    expect(m.response_rate.label).toBe('响应率')
+    expect(o.window).toEqual({ from: '2026-11-20T00:00:00.000+08:00', to: '2026-11-21T00:00:00.000+08:00', tz: 'Asia/Shanghai' })
+    expect(o.trend).toEqual([{ bucket: '2026-11-20', volume_12345: 4, volume_110: 2, transfers_to_110: 1, transfers_to_12345: 2 }])
+  })
+
+  it('fills every bucket of the trend and filters by platform', async () => {
+    const o = Overview.parse((await getJson(app, '/api/metrics/overview?from=2026-11-19&to=2026-11-21&platform=110')).body)
+    expect(o.trend.map((p) => p.bucket)).toEqual(['2026-11-19', '2026-11-20', '2026-11-21'])
+    expect(o.trend.map((p) => p.volume_110)).toEqual([0, 2, 0])
+    expect(o.trend.map((p) => p.volume_12345)).toEqual([0, 0, 0])
+    expect(o.trend[0].transfers_to_110).toBe(1) // EV-5 on the 19th
+    expect([o.metrics.response_rate.numerator, o.metrics.response_rate.denominator]).toEqual([1, 2])
+    const hourly = Overview.parse((await getJson(app, '/api/metrics/overview?from=2026-11-20T08:00:00%2B08:00&to=2026-11-20T12:00:00%2B08:00&bucket=hour')).body)
+    expect(hourly.trend.map((p) => [p.bucket, p.volume_12345, p.volume_110])).toEqual([
+      ['2026-11-20 08:00', 0, 0], ['2026-11-20 09:00', 2, 0], ['2026-11-20 10:00', 2, 0], ['2026-11-20 11:00', 0, 1],
+    ])
+  })
+
+  it('answers a bad window with 400 and a reason', async () => {
+    const r = await getJson(app, '/api/metrics/overview?from=yesterday')
+    expect(r.status).toBe(400)
+    expect(r.body.error).toMatch(/from: not a date/)
+    expect((await getJson(app, '/api/metrics/overview?from=2026-11-21&to=2026-11-20')).status).toBe(400)
+    expect((await getJson(app, '/api/metrics/overview?bucket=week')).status).toBe(400)
+  })
+})
+
+describe('GET /api/metrics/by-region', () => {
+  it('lists every district of Zhengzhou with its volumes, transfers and rates', async () => {
+    const r = ByRegion.parse((await getJson(app, '/api/metrics/by-region?from=2026-11-20&to=2026-11-20')).body)
+    const by = Object.fromEntries(r.regions.map((x) => [x.county_code, x]))
+    expect(by['410105']).toMatchObject({ name: '金水区', volume_12345: 2, volume_110: 0 })
+    expect([by['410105'].response_rate.numerator, by['410105'].response_rate.denominator]).toEqual([1, 2])
+    expect(by['410102']).toMatchObject({ volume_12345: 2, transfers_to_110: 1 })
+    expect(by['410103']).toMatchObject({ volume_110: 1, transfers_to_12345: 1 })
+    expect(by['410104']).toMatchObject({ volume_110: 1, transfers_to_12345: 1 })
+    expect(by['410122'].volume_12345).toBe(0)
+    expect(by['410122'].response_rate.value).toBeNull()
+    expect(r.regions.length).toBeGreaterThanOrEqual(12)
+  })
+})
