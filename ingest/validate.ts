@@ -7,12 +7,18 @@ import type { Reference } from './reference'
 export interface FieldError { field: string; reason: string }
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] }
 
-function zodErrors(e: ZodError): FieldError[] {
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v = input
+  for (const k of path) v = isObject(v) ? v[k as string] : undefined
+  return v
+}
+
+function zodErrors(e: ZodError, input: unknown): FieldError[] {
   return e.issues.map((i) => {
     if (i.code === 'unrecognized_keys') return { field: i.keys.join(','), reason: 'unknown field' }
     const field = i.path.join('.') || '(record)'
-    // zod's messages for a missing field say "expected string, received undefined": say it plainly.
-    const missing = i.code === 'invalid_type' && /received undefined/.test(i.message)
+    // zod describes a missing field by the type it expected; say plainly that it is missing.
+    const missing = i.path.length > 0 && valueAt(input, i.path) === undefined
     return { field, reason: missing ? 'required field is missing' : i.message }
   })
 }
@@ -24,7 +30,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function checkRecord(value: unknown, ref: Reference): Checked<RecordParsed> {
   if (!isObject(value)) return { ok: false, errors: [{ field: '(record)', reason: 'a record must be a JSON object' }] }
   const r = RecordInput.safeParse(value)
-  if (!r.success) return { ok: false, errors: zodErrors(r.error) }
+  if (!r.success) return { ok: false, errors: zodErrors(r.error, value) }
   const rec = r.data
   const errors: FieldError[] = []
   if (!ref.countyByCode.has(rec.county_code))
@@ -39,7 +45,7 @@ export function checkRecord(value: unknown, ref: Reference): Checked<RecordParse
 export function checkEvent(value: unknown): Checked<EventParsed> {
   if (!isObject(value)) return { ok: false, errors: [{ field: '(event)', reason: 'an event must be a JSON object' }] }
   const r = EventInput.safeParse(value)
-  return r.success ? { ok: true, value: r.data } : { ok: false, errors: zodErrors(r.error) }
+  return r.success ? { ok: true, value: r.data } : { ok: false, errors: zodErrors(r.error, value) }
 }
 
 /** The identifier of an item for error reports, when one can be read even from an invalid item. */

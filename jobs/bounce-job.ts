@@ -3,7 +3,7 @@
 // so missed runs are caught up; recomputing a window replaces its rows (ReplacingMergeTree by computed_at).
 import type { Db } from '../analytics/clickhouse'
 import { queryRows } from '../analytics/clickhouse'
-import { TRANSFER_OUT, BOUNCED_BACK } from '../analytics/metrics/definitions'
+import { TRANSFER_OUT, BOUNCED_BACK, eventsInWindow } from '../analytics/metrics/definitions'
 import { chTime } from '../ingest/rows'
 import { shanghaiDayStart } from '../analytics/metrics/window'
 
@@ -34,8 +34,7 @@ export async function runBounceJob(db: Db, now = Date.now()): Promise<WindowResu
       query: `INSERT INTO bounce_daily (day, category_code, transfers, bounces, computed_at)
         SELECT toDate(e.at) AS day, ifNull(r.category_code, '') AS category_code, count() AS transfers,
                countIf(e.bounced) AS bounces, now64(3) AS computed_at
-        FROM (SELECT platform, record_id, at, ${BOUNCED_BACK} AS bounced FROM events FINAL
-              WHERE ${TRANSFER_OUT} AND at >= {from:DateTime64(3, 'Asia/Shanghai')} AND at < {to:DateTime64(3, 'Asia/Shanghai')}) AS e
+        FROM (SELECT platform, record_id, at, ${BOUNCED_BACK} AS bounced FROM ${eventsInWindow()} WHERE ${TRANSFER_OUT}) AS e
         LEFT JOIN (SELECT platform AS rp, source_id, category_code FROM records FINAL) AS r ON r.rp = e.platform AND r.source_id = e.record_id
         GROUP BY day, category_code`,
       query_params: params,

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { openDb, queryRows, type Db } from '../analytics/clickhouse'
 import { BatchWriter, WriterClosedError, WriterBusyError } from '../ingest/batch-writer'
 
+type R = { k: string; v: number }
 let db: Db
 let dir: string
 beforeAll(async () => {
@@ -20,7 +21,7 @@ const rows = (from: number, k: number) => Array.from({ length: k }, (_, i) => ({
 
 describe('BatchWriter', () => {
   it('flushes a full batch at once and resolves writes only when stored', async () => {
-    const w = new BatchWriter(db, { table: 't', maxRows: 100, flushMs: 300, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 100, flushMs: 300, keyOf: (r) => r.k })
     const done = w.write(rows(0, 250))
     // Two full batches go at once; the remaining 50 wait for the timer.
     await new Promise((r) => setTimeout(r, 150))
@@ -32,7 +33,7 @@ describe('BatchWriter', () => {
   })
 
   it('flushes on time when the batch does not fill', async () => {
-    const w = new BatchWriter(db, { table: 't', maxRows: 10_000, flushMs: 30, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 30, keyOf: (r) => r.k })
     const before = await n()
     const t0 = Date.now()
     await w.write(rows(1000, 5))
@@ -42,7 +43,7 @@ describe('BatchWriter', () => {
   })
 
   it('flushes what is buffered on close and refuses writes afterwards', async () => {
-    const w = new BatchWriter(db, { table: 't', maxRows: 10_000, flushMs: 60_000, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 60_000, keyOf: (r) => r.k })
     const before = await n()
     const p = w.write(rows(2000, 7))
     await w.close()
@@ -52,7 +53,7 @@ describe('BatchWriter', () => {
   })
 
   it('does not store the same batch twice when it is sent again', async () => {
-    const w = new BatchWriter(db, { table: 't', maxRows: 10_000, flushMs: 5, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 5, keyOf: (r) => r.k })
     const before = await n()
     await w.write(rows(4000, 3))
     await w.write(rows(4000, 3))
@@ -61,10 +62,10 @@ describe('BatchWriter', () => {
   })
 
   it('rejects every waiting write when ClickHouse refuses the batch, and refuses past its buffer limit', async () => {
-    const w = new BatchWriter(db, { table: 'no_such_table', maxRows: 10, flushMs: 5, retries: 1, keyOf: (r: { k: string }) => r.k })
-    await expect(w.write([{ k: 'x' }])).rejects.toThrow(/no_such_table|UNKNOWN_TABLE|doesn't exist/i)
+    const w = new BatchWriter<R>(db, { table: 'no_such_table', maxRows: 10, flushMs: 5, retries: 1, keyOf: (r) => r.k })
+    await expect(w.write([{ k: 'x', v: 1 }])).rejects.toThrow(/no_such_table|UNKNOWN_TABLE|doesn't exist/i)
     expect(w.stats.failures).toBe(1)
-    const small = new BatchWriter(db, { table: 't', maxRows: 10, flushMs: 60_000, maxBuffered: 5, keyOf: (r) => r.k })
+    const small = new BatchWriter<R>(db, { table: 't', maxRows: 10, flushMs: 60_000, maxBuffered: 5, keyOf: (r) => r.k })
     await expect(small.write(rows(5000, 6))).rejects.toBeInstanceOf(WriterBusyError)
     await small.close()
   })

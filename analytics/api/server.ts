@@ -1,5 +1,5 @@
 // The HTTP server: health, ingest, metrics, quarantine review, and the built dashboard.
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -24,7 +24,15 @@ export interface ServerDeps {
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: d.logger, bodyLimit: d.maxBodyBytes, disableRequestLogging: true }) as unknown as FastifyInstance
+  // Per-request lines are off: polling dashboards would flood the log; errors are logged where they happen.
+  const app = Fastify({ loggerInstance: d.logger, bodyLimit: d.maxBodyBytes, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
+
+  // Internal errors are logged, not shown: messages can carry query text.
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const code = err.statusCode && err.statusCode < 500 ? err.statusCode : 500
+    if (code >= 500) req.log.error({ err: err.message, url: req.url }, 'request failed')
+    reply.code(code).send({ error: code >= 500 ? 'internal error' : err.message })
+  })
 
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/readyz', async (_req, reply) => {
@@ -51,10 +59,5 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   if (existsSync(WEB_DIST)) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
   else app.get('/', async () => 'dashboard not built: run `npm run build`')
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const code = err.statusCode && err.statusCode < 500 ? err.statusCode : 500
-    if (code >= 500) req.log.error({ err: err.message, url: req.url }, 'request failed')
-    reply.code(code).send({ error: code >= 500 ? 'internal error' : err.message })
-  })
   return app
 }

@@ -24,8 +24,21 @@ const SATISFIED = "('satisfied', 'basically_satisfied')"
 
 /** A cross-platform transfer, counted once: on the event the sending platform reports. */
 export const TRANSFER_OUT = "type = 'transfer' AND platform = from_platform"
-/** …of a record that itself arrived by transfer from the other platform: the matter is sent back (来回转办). */
-export const BOUNCED_BACK = `(platform, record_id) IN (SELECT to_platform, counterpart_id FROM events FINAL WHERE type = 'transfer' AND counterpart_id != '')`
+/** …of a record that had earlier arrived by transfer from the other platform: the matter is sent back (来回转办). */
+export const BOUNCED_BACK = 'bounced_back'
+
+/**
+ * Events occurring in [{from}, {to}), each with `bounced_back`: its record had been received by a
+ * transfer before this event. Shared by the metrics and the bounce job so both count alike.
+ */
+export function eventsInWindow(): string {
+  return `(SELECT e.*, ifNull(ti.first_in < e.at, 0) AS bounced_back
+    FROM (SELECT * FROM events FINAL
+          WHERE at >= {from:DateTime64(3, 'Asia/Shanghai')} AND at < {to:DateTime64(3, 'Asia/Shanghai')}) AS e
+    LEFT JOIN (SELECT to_platform, counterpart_id, min(at) AS first_in FROM events FINAL
+               WHERE ${TRANSFER_OUT} AND counterpart_id != '' GROUP BY to_platform, counterpart_id) AS ti
+      ON ti.to_platform = e.platform AND ti.counterpart_id = e.record_id)`
+}
 
 export function metricDefs(p: MetricParams): MetricDef[] {
   return [
@@ -41,7 +54,7 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       formula: '窗口内 110 发出的转 12345 事件数 (transfer events reported by the sender, from 110 to 12345, at in window)' },
     { id: 'bounce_count', label: '来回转办', label_en: 'bounced transfers', unit: 'count', source: 'events',
       num: `${TRANSFER_OUT} AND ${BOUNCED_BACK}`,
-      formula: '把由对方平台转来的事项又转回对方的转办数 (transfers out of a record that itself arrived by transfer from the other platform)' },
+      formula: '把此前由对方平台转来的事项又转回对方的转办数 (transfers out of a record that had earlier arrived by transfer from the other platform)' },
     { id: 'response_rate', label: '响应率', label_en: 'response rate', unit: 'ratio', source: 'records',
       num: `${IN_SCOPE} AND resp_at IS NOT NULL AND resp_at <= resp_deadline`,
       den: `${IN_SCOPE} AND (resp_at IS NOT NULL OR resp_deadline <= now64(3))`,

@@ -2,7 +2,7 @@
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
 import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces } from '../../model/api'
-import { metricDefs, aggregateColumns, RECORD_DERIVED, type MetricDef, type MetricParams } from './definitions'
+import { metricDefs, aggregateColumns, eventsInWindow, RECORD_DERIVED, type MetricDef, type MetricParams } from './definitions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { Reference } from '../../ingest/reference'
 
@@ -13,7 +13,7 @@ function recordsFrom(platform: string | undefined) {
   return `(SELECT *, ${RECORD_DERIVED} FROM records FINAL
      WHERE received_at >= ${W} AND received_at < ${W_TO}${platform ? ' AND platform = {platform:String}' : ''})`
 }
-const EVENTS_FROM = `(SELECT * FROM events FINAL WHERE at >= ${W} AND at < ${W_TO})`
+const EVENTS_FROM = eventsInWindow()
 
 function toValue(d: MetricDef, row: Record<string, unknown> | undefined): MetricValue {
   const n = Number(row?.[`${d.id}__n`] ?? 0)
@@ -96,14 +96,14 @@ export class MetricsQueries {
 
   async bounces(days: number): Promise<Bounces> {
     const since = isoShanghai(shanghaiDayStart(Date.now()) - (days - 1) * 86_400_000).slice(0, 10)
-    const rows = await queryRows<{ day: string; category_code: string; bounces: number; transfers: number; computed_at: string }>(this.db,
-      `SELECT toString(day) AS day, category_code, bounces, transfers, toString(computed_at) AS computed_at
-       FROM bounce_daily FINAL WHERE day >= {since:Date} ORDER BY day DESC, bounces DESC, category_code`, { since })
+    const rows = await queryRows<{ day_s: string; category_code: string; bounces: number; transfers: number; computed_s: string }>(this.db,
+      `SELECT toString(b.day) AS day_s, b.category_code AS category_code, b.bounces AS bounces, b.transfers AS transfers, toString(b.computed_at) AS computed_s
+       FROM bounce_daily AS b FINAL WHERE b.day >= {since:Date} ORDER BY b.day DESC, b.bounces DESC, b.category_code`, { since })
     const cats = Reference.load().categoryByCode
-    const last = rows.reduce<string | null>((m, r) => (m === null || r.computed_at > m ? r.computed_at : m), null)
+    const last = rows.reduce<string | null>((m, r) => (m === null || r.computed_s > m ? r.computed_s : m), null)
     return {
       computed_at: last ? last.replace(' ', 'T') + '+08:00' : null,
-      rows: rows.map((r) => ({ day: r.day, category_code: r.category_code, category_name: cats.get(r.category_code)?.name ?? (r.category_code || '未分类'), bounces: r.bounces, transfers: r.transfers })),
+      rows: rows.map((r) => ({ day: r.day_s, category_code: r.category_code, category_name: cats.get(r.category_code)?.name ?? (r.category_code || '未分类'), bounces: r.bounces, transfers: r.transfers })),
     }
   }
 }
