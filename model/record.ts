@@ -63,18 +63,25 @@ export function parseTimestamp(s: string): number | null {
 const MIN_TS = Date.UTC(2000, 0, 1)
 const MAX_FUTURE_MS = 24 * 3600_000
 
-export const Timestamp = z.string().transform((s, ctx) => {
-  const t = parseTimestamp(s)
-  if (t === null) {
-    ctx.addIssue({ code: 'custom', message: `not a timestamp: "${s.slice(0, 40)}" (ISO 8601 expected, e.g. 2026-11-25T09:30:00.000+08:00)` })
-    return z.NEVER
-  }
-  if (t < MIN_TS || t > Date.now() + MAX_FUTURE_MS) {
-    ctx.addIssue({ code: 'custom', message: `timestamp out of range: ${s}` })
-    return z.NEVER
-  }
-  return t
-})
+function timestamp(maxFutureMs: number) {
+  return z.string().transform((s, ctx) => {
+    const t = parseTimestamp(s)
+    if (t === null) {
+      ctx.addIssue({ code: 'custom', message: `not a timestamp: "${s.slice(0, 40)}" (ISO 8601 expected, e.g. 2026-11-25T09:30:00.000+08:00)` })
+      return z.NEVER
+    }
+    if (t < MIN_TS || t > Date.now() + maxFutureMs) {
+      ctx.addIssue({ code: 'custom', message: `timestamp out of range: ${s}` })
+      return z.NEVER
+    }
+    return t
+  })
+}
+
+/** Something that happened: at most a day ahead of this clock (sources' clocks drift). */
+export const Timestamp = timestamp(MAX_FUTURE_MS)
+/** A deadline: may lie ahead, within a year. */
+const Deadline = timestamp(366 * 24 * 3600_000).nullish().transform((v) => v ?? null)
 
 const OptTs = Timestamp.nullish().transform((v) => v ?? null)
 
@@ -118,7 +125,7 @@ export const RecordInput = z
     // Arrives in clear from the sources; only a keyed hash is ever stored.
     caller_phone: z.string().max(32).nullish().transform((v) => v ?? null),
     unit_code: z.string().max(64).default(''),
-    due_at: OptTs,
+    due_at: Deadline,
     status: Status,
     accepted_at: OptTs,
     dispatched_at: OptTs,

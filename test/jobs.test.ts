@@ -1,7 +1,7 @@
 // The bounce job on real Redis (BullMQ scheduler + worker) and embedded ClickHouse.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
-import { knownDay } from './helpers/fixtures'
+import { knownDay, KNOWN, shanghaiDate } from './helpers/fixtures'
 import { runBounceJob, BOUNCE_JOB } from '../jobs/bounce-job'
 import { queryRows } from '../analytics/clickhouse'
 import { Bounces } from '../model/api'
@@ -30,10 +30,10 @@ describe('bounce job', () => {
     const schedulers = await app.jobs!.queue.getJobSchedulers()
     expect(schedulers.map((s) => s.key)).toEqual([BOUNCE_JOB])
     const rows = await waitFor(async () => {
-      const r = Bounces.parse((await getJson(app, '/api/metrics/bounces?days=30')).body)
-      return r.rows.some((x) => x.day === '2026-11-20') && r
+      const r = Bounces.parse((await getJson(app, '/api/metrics/bounces?days=14')).body)
+      return r.rows.some((x) => x.day === KNOWN.day) && r
     })
-    const day20 = rows.rows.filter((r) => r.day === '2026-11-20')
+    const day20 = rows.rows.filter((r) => r.day === KNOWN.day)
     // EV-1 (G-D, category ''), EV-2 bounce back from J-F, EV-3 from J-E
     expect(day20.reduce((s, r) => s + r.transfers, 0)).toBe(3)
     expect(day20.reduce((s, r) => s + r.bounces, 0)).toBe(1)
@@ -41,15 +41,16 @@ describe('bounce job', () => {
   })
 
   it('recomputes only windows that are not final, so missed days are caught up once', async () => {
-    const now = Date.parse('2026-11-25T10:00:00+08:00')
+    await app.jobs!.close() // the scheduled worker must not run between the steps below
+    const now = Date.parse(`${shanghaiDate(0)}T10:00:00+08:00`)
     await app.db.command({ query: `TRUNCATE TABLE job_windows` })
     const first = await runBounceJob(app.db, now)
-    expect(first.map((w) => w.day)).toEqual(['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25'])
-    expect(first.filter((w) => w.final).map((w) => w.day)).toEqual(['2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23'])
+    expect(first.map((w) => w.day)).toEqual([-6, -5, -4, -3, -2, -1, 0].map((o) => shanghaiDate(o, now)))
+    expect(first.filter((w) => w.final).map((w) => w.day)).toEqual([-6, -5, -4, -3, -2].map((o) => shanghaiDate(o, now)))
     const second = await runBounceJob(app.db, now)
-    expect(second.map((w) => w.day)).toEqual(['2026-11-24', '2026-11-25'])
+    expect(second.map((w) => w.day)).toEqual([-1, 0].map((o) => shanghaiDate(o, now)))
     // Recomputing replaces a day's rows instead of adding to them.
-    const [{ t }] = await queryRows<{ t: number }>(app.db, `SELECT sum(transfers) AS t FROM bounce_daily FINAL WHERE day = '2026-11-20'`)
+    const [{ t }] = await queryRows<{ t: number }>(app.db, `SELECT sum(transfers) AS t FROM bounce_daily FINAL WHERE day = {d:Date}`, { d: KNOWN.day })
     expect(Number(t)).toBe(3)
   })
 })

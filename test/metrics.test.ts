@@ -1,7 +1,9 @@
 // Metrics over a hand-made day whose values were worked out by hand; an evaluator's recomputation.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
-import { knownDay } from './helpers/fixtures'
+import { knownDay, KNOWN } from './helpers/fixtures'
+
+const { prev: D0, day: D1, next: D2 } = KNOWN
 import { Overview, ByRegion } from '../model/api'
 
 let app: TestApp
@@ -15,7 +17,7 @@ afterAll(async () => { await app?.stop() })
 
 describe('GET /api/metrics/overview', () => {
   it('computes volumes, transfers, bounces and the three rates with their numerators and formulas', async () => {
-    const { status, body } = await getJson(app, '/api/metrics/overview?from=2026-11-20&to=2026-11-20')
+    const { status, body } = await getJson(app, `/api/metrics/overview?from=${D1}&to=${D1}`)
     expect(status).toBe(200)
     const o = Overview.parse(body)
     const m = o.metrics
@@ -32,20 +34,20 @@ describe('GET /api/metrics/overview', () => {
     expect([m.satisfaction_first_rate.numerator, m.satisfaction_first_rate.denominator]).toEqual([1, 3])
     expect(m.response_rate.formula).toContain('1440')
     expect(m.response_rate.label).toBe('响应率')
-    expect(o.window).toEqual({ from: '2026-11-20T00:00:00.000+08:00', to: '2026-11-21T00:00:00.000+08:00', tz: 'Asia/Shanghai' })
-    expect(o.trend).toEqual([{ bucket: '2026-11-20', volume_12345: 4, volume_110: 2, transfers_to_110: 1, transfers_to_12345: 2 }])
+    expect(o.window).toEqual({ from: `${D1}T00:00:00.000+08:00`, to: `${D2}T00:00:00.000+08:00`, tz: 'Asia/Shanghai' })
+    expect(o.trend).toEqual([{ bucket: `${D1}`, volume_12345: 4, volume_110: 2, transfers_to_110: 1, transfers_to_12345: 2 }])
   })
 
   it('fills every bucket of the trend and filters by platform', async () => {
-    const o = Overview.parse((await getJson(app, '/api/metrics/overview?from=2026-11-19&to=2026-11-21&platform=110')).body)
-    expect(o.trend.map((p) => p.bucket)).toEqual(['2026-11-19', '2026-11-20', '2026-11-21'])
+    const o = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D0}&to=${D2}&platform=110`)).body)
+    expect(o.trend.map((p) => p.bucket)).toEqual([`${D0}`, `${D1}`, `${D2}`])
     expect(o.trend.map((p) => p.volume_110)).toEqual([0, 2, 0])
     expect(o.trend.map((p) => p.volume_12345)).toEqual([0, 0, 0])
     expect(o.trend[0].transfers_to_110).toBe(1) // EV-5 on the 19th
     expect([o.metrics.response_rate.numerator, o.metrics.response_rate.denominator]).toEqual([1, 2])
-    const hourly = Overview.parse((await getJson(app, '/api/metrics/overview?from=2026-11-20T08:00:00%2B08:00&to=2026-11-20T12:00:00%2B08:00&bucket=hour')).body)
+    const hourly = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D1}T08:00:00%2B08:00&to=${D1}T12:00:00%2B08:00&bucket=hour`)).body)
     expect(hourly.trend.map((p) => [p.bucket, p.volume_12345, p.volume_110])).toEqual([
-      ['2026-11-20 08:00', 0, 0], ['2026-11-20 09:00', 2, 0], ['2026-11-20 10:00', 2, 0], ['2026-11-20 11:00', 0, 1],
+      [`${D1} 08:00`, 0, 0], [`${D1} 09:00`, 2, 0], [`${D1} 10:00`, 2, 0], [`${D1} 11:00`, 0, 1],
     ])
   })
 
@@ -53,14 +55,14 @@ describe('GET /api/metrics/overview', () => {
     const r = await getJson(app, '/api/metrics/overview?from=yesterday')
     expect(r.status).toBe(400)
     expect(r.body.error).toMatch(/from: not a date/)
-    expect((await getJson(app, '/api/metrics/overview?from=2026-11-21&to=2026-11-20')).status).toBe(400)
+    expect((await getJson(app, `/api/metrics/overview?from=${D2}&to=${D1}`)).status).toBe(400)
     expect((await getJson(app, '/api/metrics/overview?bucket=week')).status).toBe(400)
   })
 })
 
 describe('GET /api/metrics/by-region', () => {
   it('lists every district of Zhengzhou with its volumes, transfers and rates', async () => {
-    const r = ByRegion.parse((await getJson(app, '/api/metrics/by-region?from=2026-11-20&to=2026-11-20')).body)
+    const r = ByRegion.parse((await getJson(app, `/api/metrics/by-region?from=${D1}&to=${D1}`)).body)
     const by = Object.fromEntries(r.regions.map((x) => [x.county_code, x]))
     expect(by['410105']).toMatchObject({ name: '金水区', volume_12345: 2, volume_110: 0 })
     expect([by['410105'].response_rate.numerator, by['410105'].response_rate.denominator]).toEqual([1, 2])

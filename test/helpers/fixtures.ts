@@ -28,12 +28,20 @@ export function transfer(id: string, platform: '12345' | '110', recordId: string
   return { event_id: id, platform, record_id: recordId, type: 'transfer', at: when, from_platform: platform, to_platform: to, counterpart_id: counterpart }
 }
 
+/** 'YYYY-MM-DD' in Asia/Shanghai, `offset` days from today. */
+export function shanghaiDate(offset = 0, now = Date.now()): string {
+  return new Date(now + 8 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10)
+}
+
+/** The day of knownDay(): five days ago, so every limit has passed and every job window is final. */
+export const KNOWN = { prev: shanghaiDate(-6), day: shanghaiDate(-5), next: shanghaiDate(-4) }
+
 /**
- * A small day (2026-11-20, Asia/Shanghai) whose metrics are worked out by hand in test/metrics.test.ts.
+ * A small day (KNOWN.day, Asia/Shanghai) whose metrics are worked out by hand in test/metrics.test.ts.
  * Response limits: 12345 1440 min, 110 30 min (the defaults).
  */
 export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
-  const d = '2026-11-20'
+  const d = KNOWN.day
   const records: RecordInput[] = [
     // A: responded in time, solved, final satisfied (first unsatisfied)
     record({ source_id: 'G-A', received_at: at(`${d}T09:00`), updated_at: at(`${d}T18:00`), county_code: '410105', status: 'closed',
@@ -55,7 +63,7 @@ export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
     record({ source_id: 'J-F', platform: '110', kind: 'non_police', received_at: at(`${d}T11:00`), updated_at: at(`${d}T12:30`), county_code: '410104', status: 'closed',
       arrived_at: at(`${d}T12:00`), closed_at: at(`${d}T12:30`) }),
     // G: the day before, outside the window
-    record({ source_id: 'G-G', received_at: at('2026-11-19T09:00'), county_code: '410105', status: 'received' }),
+    record({ source_id: 'G-G', received_at: at(`${KNOWN.prev}T09:00`), county_code: '410105', status: 'received' }),
   ]
   const events: EventInput[] = [
     transfer('EV-1', '12345', 'G-D', '110', 'J-F', at(`${d}T11:00`)),
@@ -64,7 +72,7 @@ export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
     transfer('EV-3', '110', 'J-E', '12345', 'G-X', at(`${d}T21:00`)),
     // the receiving side's record of the same hand-over is not a second transfer
     { event_id: 'EV-4', platform: '110', record_id: 'J-F', type: 'accepted', at: at(`${d}T11:00`) },
-    transfer('EV-5', '12345', 'G-G', '110', 'J-G', at('2026-11-19T09:30')),
+    transfer('EV-5', '12345', 'G-G', '110', 'J-G', at(`${KNOWN.prev}T09:30`)),
   ]
   return { records, events }
 }

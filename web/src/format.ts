@@ -1,0 +1,77 @@
+// Display formatters shared by the dashboard and its browser tests.
+// Pure functions: no DOM, no Svelte, safe to import from Node.
+import type { MetricValue } from '../../model/api'
+
+export const EMPTY = '—'
+
+/** Counts: thousands separators, zh-CN locale. null/undefined/NaN → '—'. */
+export function formatCount(v: number | null | undefined): string {
+  return v == null || !Number.isFinite(v) ? EMPTY : v.toLocaleString('zh-CN')
+}
+
+/** Ratios in [0,1] as a percentage with one decimal: 0.9234 → '92.3%'. null → '—'. */
+export function formatRatio(v: number | null | undefined): string {
+  return v == null || !Number.isFinite(v) ? EMPTY : (v * 100).toFixed(1) + '%'
+}
+
+/** A MetricValue formatted by its unit; a missing metric → '—'. */
+export function formatMetric(m: Pick<MetricValue, 'value' | 'unit'> | null | undefined): string {
+  if (!m) return EMPTY
+  return m.unit === 'ratio' ? formatRatio(m.value) : formatCount(m.value)
+}
+
+/** 'numerator / denominator' for a ratio metric, '' when either part is missing. */
+export function formatFraction(m: Pick<MetricValue, 'numerator' | 'denominator'> | null | undefined): string {
+  if (!m || m.numerator == null || m.denominator == null) return ''
+  return `${formatCount(m.numerator)} / ${formatCount(m.denominator)}`
+}
+
+const TZ = 'Asia/Shanghai'
+const timeFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+const dateFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' })
+const shortDateFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, month: '2-digit', day: '2-digit' })
+
+/** hh:mm:ss in Asia/Shanghai. */
+export function formatTime(t: number | Date | null | undefined): string {
+  return t == null ? EMPTY : timeFmt.format(t)
+}
+
+/** 2026/11/25 周三 in Asia/Shanghai. */
+export function formatDate(t: number | Date): string {
+  return dateFmt.format(t)
+}
+
+/** An ISO timestamp as MM/DD in Asia/Shanghai ('—' if unparsable). */
+export function formatIsoDay(iso: string | null | undefined): string {
+  if (!iso) return EMPTY
+  const t = Date.parse(iso)
+  return Number.isFinite(t) ? shortDateFmt.format(t) : EMPTY
+}
+
+/** Trend bucket label: 'YYYY-MM-DD' → 'MM-DD', 'YYYY-MM-DD HH:00' → 'MM-DD HH时'. */
+export function formatBucket(b: string): string {
+  const m = /^\d{4}-(\d{2})-(\d{2})(?: (\d{2}):\d{2})?$/.exec(b)
+  if (!m) return b
+  return m[3] ? `${m[1]}-${m[2]} ${m[3]}时` : `${m[1]}-${m[2]}`
+}
+
+// Functional zones (功能区) carry long official names; wall displays use the common short forms.
+const SHORT_NAMES: Record<string, string> = {
+  郑州经济技术开发区: '经开区',
+  郑州高新技术产业开发区: '高新区',
+  郑州航空港经济综合实验区: '航空港区',
+}
+
+/** Short display name of a district: '郑州高新技术产业开发区' → '高新区'; ordinary names unchanged. */
+export function shortRegionName(name: string): string {
+  return SHORT_NAMES[name] ?? name
+}
+
+/** An ISO timestamp as hh:mm:ss when it is today (Asia/Shanghai), else 'MM/DD hh:mm'. */
+export function formatStamp(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return EMPTY
+  const t = Date.parse(iso)
+  if (!Number.isFinite(t)) return EMPTY
+  if (shortDateFmt.format(t) === shortDateFmt.format(now)) return timeFmt.format(t)
+  return `${shortDateFmt.format(t)} ${timeFmt.format(t).slice(0, 5)}`
+}

@@ -1,0 +1,204 @@
+// Polls the three dashboard endpoints and keeps the last good data.
+//
+// - one cycle fetches all endpoints in parallel; the next cycle starts only after the previous one
+//   finished (no overlapping requests), INTERVAL_MS after the previous cycle started;
+// - each request has its own AbortController timeout;
+// - responses are validated with the shared zod schemas; an invalid or failed response leaves the
+//   previous data in place and records the error; polling always continues;
+// - a response equal to the previous one (ignoring generated_at) keeps the previous object, so
+//   charts are not redrawn needlessly; nothing accumulates across cycles.
+//
+// Exposes a Svelte-compatible store (`subscribe`) so components can read `$poll`.
+import type { z } from 'zod'
+import { Overview, ByRegion, Bounces } from '../../model/api'
+
+/** Poll period; VITE_POLL_MS at build time can shorten it (≤ 5000 ms is required of the dashboard). */
+export const INTERVAL_MS = Math.min(5000, Number(import.meta.env?.VITE_POLL_MS) || 3000)
+export const TIMEOUT_MS = 2500
+
+interface EndpointDef<T> {
+  url: string
+  schema: z.ZodType<T>
+}
+
+export type EndpointKey = 'overview' | 'byRegion' | 'bounces'
+
+export interface EndpointStatus {
+  okAt: number | null // epoch ms of the last valid response
+  error: string | null // error of the latest attempt, null if it succeeded
+  errorAt: number | null
+}
+
+export interface PollState {
+  overview: Overview | null
+  byRegion: ByRegion | null
+  bounces: Bounces | null
+  /** Oldest okAt across endpoints: everything on screen is at least this fresh. null until all three succeeded once. */
+  lastSuccess: number | null
+  /** Errors of the latest cycle joined ('overview: HTTP 500; …'), null if the latest cycle was clean. */
+  lastError: string | null
+  lastErrorAt: number | null
+  /** Start time of the latest finished cycle. */
+  lastAttempt: number | null
+  endpoints: Record<EndpointKey, EndpointStatus>
+}
+
+const ENDPOINTS: { [K in EndpointKey]: EndpointDef<NonNullable<PollState[K]>> } = {
+  overview: { url: '/api/metrics/overview?bucket=day', schema: Overview },
+  byRegion: { url: '/api/metrics/by-region', schema: ByRegion },
+  bounces: { url: '/api/metrics/bounces?days=14', schema: Bounces },
+}
+const KEYS = Object.keys(ENDPOINTS) as EndpointKey[]
+
+const ENDPOINT_LABEL: Record<EndpointKey, string> = { overview: '总览', byRegion: '区县', bounces: '退回' }
+
+function initialState(): PollState {
+  const ep = (): EndpointStatus => ({ okAt: null, error: null, errorAt: null })
+  return {
+    overview: null,
+    byRegion: null,
+    bounces: null,
+    lastSuccess: null,
+    lastError: null,
+    lastErrorAt: null,
+    lastAttempt: null,
+    endpoints: { overview: ep(), byRegion: ep(), bounces: ep() },
+  }
+}
+
+/** JSON of a response without the per-request generated_at, to detect unchanged data. */
+function signature(data: unknown): string {
+  return JSON.stringify(data, (k, v) => (k === 'generated_at' ? undefined : v))
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DOMException && (err.name === 'AbortError' || err.name === 'TimeoutError')) return '请求超时'
+  if (err instanceof Error) return err.message
+  return String(err)
+}
+
+export interface PollerOptions {
+  intervalMs?: number
+  timeoutMs?: number
+  fetch?: typeof fetch
+}
+
+export type Subscriber = (s: PollState) => void
+
+export class Poller {
+  private state: PollState = initialState()
+  private readonly sigs: Partial<Record<EndpointKey, string>> = {}
+  private readonly subscribers = new Set<Subscriber>()
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private running = false
+  private inFlight = false
+  private readonly controllers = new Set<AbortController>()
+  private readonly intervalMs: number
+  private readonly timeoutMs: number
+  private readonly doFetch: typeof fetch
+
+  constructor(opts: PollerOptions = {}) {
+    this.intervalMs = opts.intervalMs ?? INTERVAL_MS
+    this.timeoutMs = opts.timeoutMs ?? Math.min(TIMEOUT_MS, (opts.intervalMs ?? INTERVAL_MS) - 100)
+    this.doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  }
+
+  get(): PollState {
+    return this.state
+  }
+
+  /** Svelte store contract: called now and on every change; polling runs while anyone listens. */
+  subscribe(fn: Subscriber): () => void {
+    this.subscribers.add(fn)
+    fn(this.state)
+    if (this.subscribers.size === 1) this.start()
+    return () => {
+      this.subscribers.delete(fn)
+      if (this.subscribers.size === 0) this.stop()
+    }
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    if (!this.inFlight) void this.cycle()
+  }
+
+  stop(): void {
+    this.running = false
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    for (const c of this.controllers) c.abort()
+  }
+
+  private async fetchOne<K extends EndpointKey>(key: K): Promise<NonNullable<PollState[K]>> {
+    const { url, schema } = ENDPOINTS[key]
+    const ctrl = new AbortController()
+    this.controllers.add(ctrl)
+    const t = setTimeout(() => ctrl.abort(new DOMException('timeout', 'TimeoutError')), this.timeoutMs)
+    try {
+      const res = await this.doFetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { accept: 'application/json' } })
+      if (!res.ok) throw new Error(`HTTP ${res.status}`)
+      const json: unknown = await res.json()
+      const parsed = schema.safeParse(json)
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]
+        throw new Error(`数据格式无效 (${i ? i.path.map(String).join('.') + ': ' + i.message : 'schema'})`)
+      }
+      return parsed.data
+    } catch (err) {
+      if (ctrl.signal.aborted) throw new DOMException('timeout', 'TimeoutError')
+      throw err
+    } finally {
+      clearTimeout(t)
+      this.controllers.delete(ctrl)
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.inFlight) return
+    this.inFlight = true
+    const started = Date.now()
+    try {
+      const results = await Promise.allSettled(KEYS.map((k) => this.fetchOne(k)))
+      if (!this.running) return
+      const now = Date.now()
+      const next: PollState = { ...this.state, endpoints: { ...this.state.endpoints }, lastAttempt: started }
+      const errors: string[] = []
+      KEYS.forEach((key, i) => {
+        const r = results[i]
+        if (r.status === 'fulfilled') {
+          const sig = signature(r.value)
+          // Keep the previous object when nothing changed: no redraw downstream.
+          if (sig !== this.sigs[key] || next[key] === null) {
+            this.sigs[key] = sig
+            ;(next as Record<EndpointKey, unknown>)[key] = r.value
+          }
+          next.endpoints[key] = { okAt: now, error: null, errorAt: null }
+        } else {
+          const msg = describe(r.reason)
+          errors.push(`${ENDPOINT_LABEL[key]}: ${msg}`)
+          next.endpoints[key] = { ...next.endpoints[key], error: msg, errorAt: now }
+        }
+      })
+      const oks = KEYS.map((k) => next.endpoints[k].okAt)
+      next.lastSuccess = oks.every((t) => t !== null) ? Math.min(...(oks as number[])) : null
+      next.lastError = errors.length ? errors.join('；') : null
+      if (errors.length) next.lastErrorAt = now
+      this.state = next
+      for (const fn of this.subscribers) fn(next)
+    } finally {
+      this.inFlight = false
+      if (this.running) {
+        const wait = Math.max(200, this.intervalMs - (Date.now() - started))
+        this.timer = setTimeout(() => {
+          this.timer = null
+          void this.cycle()
+        }, wait)
+      }
+    }
+  }
+}
+
+/** The dashboard's shared poller (starts on first subscription). */
+export const poll = new Poller()

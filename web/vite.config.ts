@@ -1,0 +1,32 @@
+import { defineConfig } from 'vite'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { fileURLToPath } from 'node:url'
+
+// Build: npx vite build --config web/vite.config.ts   (from the repository root)
+// Dev:   npx vite --config web/vite.config.ts         (proxies /api to the server on :8080)
+const root = fileURLToPath(new URL('.', import.meta.url))
+
+export default defineConfig({
+  root,
+  base: '/',
+  plugins: [svelte({ configFile: false })],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 1200,
+  },
+  server: {
+    port: 5173,
+    // model/ lives one level above web/: allow Vite to serve it in dev.
+    fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
+    proxy: {
+      '/api': { target: process.env.API_TARGET ?? 'http://127.0.0.1:8080', changeOrigin: true },
+    },
+  },
+  preview: {
+    proxy: {
+      '/api': { target: process.env.API_TARGET ?? 'http://127.0.0.1:8080', changeOrigin: true },
+    },
+  },
+})
