@@ -64,12 +64,21 @@ export async function runSimulator(opts: RunOptions): Promise<void> {
   const started = clock()
   let records = 0
   let events = 0
+  // Hours are gathered into full POSTs: each POST waits for its ClickHouse batch, so many small
+  // sequential ones would make the backfill crawl.
+  let pending: Batch = { records: [], events: [] }
   for (const b of sim.backfill(days)) {
     if (signal?.aborted) return
-    await deliver(post, b, log, signal)
+    pending.records.push(...b.records)
+    pending.events.push(...b.events)
     records += b.records.length
     events += b.events.length
+    if (pending.records.length + pending.events.length >= MAX_LINES) {
+      await deliver(post, pending, log, signal)
+      pending = { records: [], events: [] }
+    }
   }
+  await deliver(post, pending, log, signal)
   log.info({ days, scale, seed, records, events, open: sim.openMatters, ms: clock() - started }, 'simulator backfill done')
 
   // Live: tick against the clock; report volume once a minute.
