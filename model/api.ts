@@ -59,6 +59,7 @@ export type ByRegion = z.infer<typeof ByRegion>
 
 /** GET /api/metrics/bounces?days=14 — written by the bounce job (jobs/), read by the dashboard. */
 export const BounceRow = z.object({ day: z.string(), category_code: z.string(), category_name: z.string(), bounces: z.number(), transfers: z.number() })
+// computed_at: when the bounce job last ran (null: never), even if it found no transfers.
 export const Bounces = z.object({ computed_at: z.string().nullable(), rows: z.array(BounceRow) })
 export type Bounces = z.infer<typeof Bounces>
 

@@ -58,7 +58,7 @@ export function metricDefs(p: MetricParams): MetricDef[] {
     { id: 'response_rate', label: '响应率', label_en: 'response rate', unit: 'ratio', source: 'records',
       num: `${IN_SCOPE} AND resp_at IS NOT NULL AND resp_at <= resp_deadline`,
       den: `${IN_SCOPE} AND (resp_at IS NOT NULL OR resp_deadline <= now64(3))`,
-      formula: `时限内首次响应数 / (已响应数 + 已超时未响应数)；时限 12345 ${p.responseLimit12345Min} 分钟（首次联系诉求人），110 ${p.responseLimit110Min} 分钟（首次响应或到场）；不含已转出记录 (responded within limit / (responded + unresponded past limit), excluding transferred_out)` },
+      formula: `时限内首次响应数 / (已响应数 + 已超时未响应数)；12345 自派单起 ${p.responseLimit12345Min} 分钟内首次联系诉求人（未派单自受理起），110 自接警起 ${p.responseLimit110Min} 分钟内首次响应或到场；不含已转出记录 (responded within the limit / (responded + unresponded past the limit); 12345 clock from dispatch (else receipt), 110 from the call; transferred_out excluded)` },
     { id: 'resolution_rate', label: '解决率', label_en: 'resolution rate', unit: 'ratio', source: 'records',
       num: `${IN_SCOPE} AND callback_contacted = 1 AND callback_solved = 1`,
       den: `${IN_SCOPE} AND callback_contacted = 1 AND callback_solved IS NOT NULL`,
@@ -74,10 +74,15 @@ export function metricDefs(p: MetricParams): MetricDef[] {
   ]
 }
 
-/** Columns derived per record row that the definitions refer to (resp_at, resp_deadline). */
+/**
+ * Columns derived per record row that the definitions refer to. A 12345 handling unit's clock starts
+ * when the order is dispatched to it (not when it signs: a clock that starts at signing rewards not
+ * signing); a 110 incident's clock starts with the call.
+ */
 export const RECORD_DERIVED = `
   if(platform = '110', coalesce(first_response_at, arrived_at), first_response_at) AS resp_at,
-  received_at + toIntervalMinute(if(platform = '110', {lim110:UInt32}, {lim12345:UInt32})) AS resp_deadline`
+  if(platform = '110', received_at, coalesce(dispatched_at, received_at))
+    + toIntervalMinute(if(platform = '110', {lim110:UInt32}, {lim12345:UInt32})) AS resp_deadline`
 
 /** SELECT-list items: `<id>__n` and, for ratios, `<id>__d`. */
 export function aggregateColumns(defs: MetricDef[]): string {

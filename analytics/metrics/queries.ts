@@ -5,6 +5,7 @@ import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces } from '../..
 import { metricDefs, aggregateColumns, eventsInWindow, RECORD_DERIVED, type MetricDef, type MetricParams } from './definitions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { Reference } from '../../ingest/reference'
+import { BOUNCE_JOB } from '../../jobs/bounce-job'
 
 const W = `{from:DateTime64(3, 'Asia/Shanghai')}`
 const W_TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
@@ -100,7 +101,10 @@ export class MetricsQueries {
       `SELECT toString(b.day) AS day_s, b.category_code AS category_code, b.bounces AS bounces, b.transfers AS transfers, toString(b.computed_at) AS computed_s
        FROM bounce_daily AS b FINAL WHERE b.day >= {since:Date} ORDER BY b.day DESC, b.bounces DESC, b.category_code`, { since })
     const cats = Reference.load().categoryByCode
-    const last = rows.reduce<string | null>((m, r) => (m === null || r.computed_s > m ? r.computed_s : m), null)
+    // When the job last ran, whether or not it found anything: "no bounces" differs from "not computed yet".
+    const [run] = await queryRows<{ last: string | null }>(this.db,
+      `SELECT if(count() = 0, NULL, toString(max(completed_at))) AS last FROM job_windows WHERE job = {job:String}`, { job: BOUNCE_JOB })
+    const last = run?.last ?? null
     return {
       computed_at: last ? last.replace(' ', 'T') + '+08:00' : null,
       rows: rows.map((r) => ({ day: r.day_s, category_code: r.category_code, category_name: cats.get(r.category_code)?.name ?? (r.category_code || '未分类'), bounces: r.bounces, transfers: r.transfers })),

@@ -62,6 +62,9 @@ export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
     // F: 110 counterpart of G-D, on scene after 60 min (late)
     record({ source_id: 'J-F', platform: '110', kind: 'non_police', received_at: at(`${d}T11:00`), updated_at: at(`${d}T12:30`), county_code: '410104', status: 'closed',
       arrived_at: at(`${d}T12:00`), closed_at: at(`${d}T12:30`) }),
+    // H: dispatched two days after receipt, contacted an hour after dispatch: in time for the unit
+    record({ source_id: 'G-H', received_at: at(`${d}T09:00`), updated_at: at(`${d}T10:00`, 2 * 1440), county_code: '410185', status: 'handling',
+      dispatched_at: at(`${d}T09:00`, 2 * 1440), first_response_at: at(`${d}T10:00`, 2 * 1440) }),
     // G: the day before, outside the window
     record({ source_id: 'G-G', received_at: at(`${KNOWN.prev}T09:00`), county_code: '410105', status: 'received' }),
   ]
