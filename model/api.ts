@@ -76,3 +76,25 @@ export const IngestResponse = z.object({
   results: z.array(IngestOutcome),
 })
 export type IngestResponse = z.infer<typeof IngestResponse>
+
+/** GET /api/metrics/definitions — every metric's definition, for evaluators recomputing them. */
+export const MetricDefinition = z.object({
+  id: z.string(), label: z.string(), label_en: z.string(), unit: z.enum(['count', 'ratio']),
+  source: z.enum(['records', 'events']), formula: z.string(), numerator_sql: z.string(), denominator_sql: z.string().nullable(),
+})
+export const Definitions = z.object({ window_rule: z.string(), records_derived_sql: z.string(), events_source_sql: z.string(), metrics: z.array(MetricDefinition) })
+export type Definitions = z.infer<typeof Definitions>
+
+/** GET /api/trace/:platform/:id — one matter followed across both platforms (personal data masked). */
+export const TraceRecord = z.object({
+  platform: z.string(), source_id: z.string(), status: z.string(), received_at: z.string(), county_code: z.string(),
+  category_code: z.string(), kind: z.string(), title: z.string(), unit_code: z.string(),
+  dispatched_at: z.string().nullable(), first_response_at: z.string().nullable(), arrived_at: z.string().nullable(), closed_at: z.string().nullable(),
+  satisfaction_final: z.string().nullable(), version: z.string(),
+})
+export const TraceEvent = z.object({
+  platform: z.string(), event_id: z.string(), record_id: z.string(), type: z.string(), at: z.string(),
+  from_platform: z.string(), to_platform: z.string(), from_unit: z.string(), to_unit: z.string(), counterpart_id: z.string(),
+})
+export const Trace = z.object({ records: z.array(TraceRecord), events: z.array(TraceEvent), missing: z.array(z.string()) })
+export type Trace = z.infer<typeof Trace>

@@ -4,7 +4,7 @@ import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app
 import { knownDay, KNOWN } from './helpers/fixtures'
 
 const { prev: D0, day: D1, next: D2 } = KNOWN
-import { Overview, ByRegion } from '../model/api'
+import { Overview, ByRegion, Definitions, Trace, Bounces } from '../model/api'
 
 let app: TestApp
 beforeAll(async () => {
@@ -74,5 +74,34 @@ describe('GET /api/metrics/by-region', () => {
     expect(by['410122'].volume_12345).toBe(0)
     expect(by['410122'].response_rate.value).toBeNull()
     expect(r.regions.length).toBeGreaterThanOrEqual(12)
+  })
+})
+
+describe('evaluator and analyst endpoints', () => {
+  it('publishes every metric definition with its SQL', async () => {
+    const d = Definitions.parse((await getJson(app, '/api/metrics/definitions')).body)
+    const o = Overview.parse((await getJson(app, '/api/metrics/overview')).body)
+    expect(d.metrics.map((m) => m.id).sort()).toEqual(Object.keys(o.metrics).sort())
+    const resp = d.metrics.find((m) => m.id === 'response_rate')!
+    expect(resp.denominator_sql).toContain('resp_deadline')
+    expect(d.records_derived_sql).toContain('dispatched_at')
+    expect(d.events_source_sql).toContain('bounced_back')
+  })
+
+  it('traces a matter across both platforms through its transfers', async () => {
+    const t = Trace.parse((await getJson(app, '/api/trace/12345/G-D')).body)
+    expect(t.records.map((r) => `${r.platform}:${r.source_id}`).sort()).toEqual(['110:J-F', '12345:G-D'])
+    expect(t.events.map((e) => e.event_id)).toEqual(['EV-1', 'EV-4', 'EV-2'])
+    // from the other end, the same matter
+    const back = Trace.parse((await getJson(app, '/api/trace/110/J-F')).body)
+    expect(back.records.length).toBe(2)
+    expect(JSON.stringify(t)).not.toMatch(/1381234/)
+    expect((await getJson(app, '/api/trace/12345/NOPE')).status).toBe(404)
+    expect((await getJson(app, '/api/trace/119/G-D')).status).toBe(400)
+  })
+
+  it('says the bounce job has not run yet rather than that there are no bounces', async () => {
+    const b = Bounces.parse((await getJson(app, '/api/metrics/bounces')).body)
+    expect(b).toEqual({ computed_at: null, rows: [] })
   })
 })

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { MetricsQueries } from '../metrics/queries'
+import { traceMatter } from '../metrics/trace'
 import { parseWindow, WindowError } from '../metrics/window'
 
 const WindowQuery = z.object({
@@ -34,6 +35,13 @@ export function metricsRoutes(q: MetricsQueries) {
         if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
         throw e
       }
+    })
+    app.get('/api/metrics/definitions', async () => q.definitions())
+    app.get('/api/trace/:platform/:id', async (req, reply) => {
+      const p = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) }).safeParse(req.params)
+      if (!p.success) return reply.code(400).send(bad('platform must be 12345 or 110, id a source record id'))
+      const t = await traceMatter(q.db, p.data.platform, p.data.id)
+      return t.records.length || t.events.length ? t : reply.code(404).send(bad(`no record ${p.data.platform}:${p.data.id}`))
     })
     app.get('/api/metrics/bounces', async (req, reply) => {
       const p = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) }).safeParse(req.query)

@@ -1,7 +1,7 @@
 // Metric queries over ClickHouse, all built from the definitions in definitions.ts.
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
-import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces } from '../../model/api'
+import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions } from '../../model/api'
 import { metricDefs, aggregateColumns, eventsInWindow, RECORD_DERIVED, type MetricDef, type MetricParams } from './definitions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { Reference } from '../../ingest/reference'
@@ -28,10 +28,23 @@ export class MetricsQueries {
   private readonly recordDefs: MetricDef[]
   private readonly eventDefs: MetricDef[]
 
-  constructor(private readonly db: Db, private readonly p: MetricParams) {
+  constructor(readonly db: Db, private readonly p: MetricParams) {
     this.defs = metricDefs(p)
     this.recordDefs = this.defs.filter((d) => d.source === 'records')
     this.eventDefs = this.defs.filter((d) => d.source === 'events')
+  }
+
+  /** The definitions as data: what each metric counts, in words and in SQL. */
+  definitions(): Definitions {
+    return {
+      window_rule: 'records count in the window by received_at, events by at; windows are [from, to) in Asia/Shanghai; records are read FINAL (latest version of each source record)',
+      records_derived_sql: RECORD_DERIVED.trim(),
+      events_source_sql: EVENTS_FROM,
+      metrics: this.defs.map((d) => ({
+        id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, source: d.source, formula: d.formula,
+        numerator_sql: d.num, denominator_sql: d.den ?? null,
+      })),
+    }
   }
 
   private params(w: TimeWindow, extra: Record<string, unknown> = {}) {

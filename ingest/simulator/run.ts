@@ -66,7 +66,9 @@ export async function runSimulator(opts: RunOptions): Promise<void> {
   let events = 0
   // Hours are gathered into full POSTs: each POST waits for its ClickHouse batch, so many small
   // sequential ones would make the backfill crawl.
+  // One delivery stays in flight while the next is generated, so generating and storing overlap.
   let pending: Batch = { records: [], events: [] }
+  let inFlight: Promise<void> = Promise.resolve()
   for (const b of sim.backfill(days)) {
     if (signal?.aborted) return
     pending.records.push(...b.records)
@@ -74,10 +76,12 @@ export async function runSimulator(opts: RunOptions): Promise<void> {
     records += b.records.length
     events += b.events.length
     if (pending.records.length + pending.events.length >= MAX_LINES) {
-      await deliver(post, pending, log, signal)
+      await inFlight
+      inFlight = deliver(post, pending, log, signal)
       pending = { records: [], events: [] }
     }
   }
+  await inFlight
   await deliver(post, pending, log, signal)
   log.info({ days, scale, seed, records, events, open: sim.openMatters, ms: clock() - started }, 'simulator backfill done')
 
