@@ -12,6 +12,7 @@ let app: TestApp
 let browser: Browser
 beforeAll(async () => {
   if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
+  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
   app = await startTestApp({}, { jobs: true })
   // One day of simulated history through the real ingest path; no live stream, so the numbers hold still.
   const sim = new Simulator({ seed: 7, scale: 0.05, now: Date.now() })
