@@ -19,9 +19,10 @@ export interface App {
   close: () => Promise<void>
 }
 
-export function makeLogger(level: string): Logger {
+export function makeLogger(level: string, destination?: pino.DestinationStream): Logger {
   // Personal data never reaches a log: caller numbers and free text are redacted wherever they appear.
-  return pino({ level, redact: { paths: ['*.caller_phone', '*.content', '*.raw', 'caller_phone', 'content', 'raw'], censor: '[redacted]' } })
+  const opts = { level, redact: { paths: ['*.caller_phone', '*.content', '*.raw', 'caller_phone', 'content', 'raw'], censor: '[redacted]' } }
+  return destination ? pino(opts, destination) : pino(opts)
 }
 
 export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?: string; logger?: Logger } = {}): Promise<App> {

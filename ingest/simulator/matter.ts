@@ -371,12 +371,15 @@ export function planMatter(rng: Rng, platform: Platform, receivedAt: number, ctx
   const kind = kindOn(rng, platform, cat)
   const where = { county, town }
   const id = recordId(platform, receivedAt, ctx.seq)
+  const caller = channel === 'iot' || channel === 'video' ? null : ctx.phones.draw(rng)
+  // Citizens often write their number into the message itself: ingest has to mask it there too.
+  const signed = caller && platform === '12345' && rng.next() < 0.06 ? `联系电话：${caller}。` : ''
   const fixed: FixedFields = {
     channel, received_at: receivedAt, county_code: county.code, town_code: town?.code ?? null,
     lat: pt?.lat ?? null, lon: pt?.lon ?? null,
     source_category: sourceCategory(platform, cat, kind), category_code: cat.code, kind, urgency,
-    title, content: contentPrefix(platform, channel, body),
-    caller_phone: channel === 'iot' || channel === 'video' ? null : ctx.phones.draw(rng),
+    title, content: contentPrefix(platform, channel, body) + signed,
+    caller_phone: caller,
     due_at: dueFor(platform, receivedAt, urgency, kind),
   }
   const src = new Rec(platform, id, fixed, HUB[platform])

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { loadConfig, type Config } from '../../config'
+import type { Logger } from 'pino'
 import { startApp, makeLogger, type App } from '../../app'
 
 export interface TestApp extends App { cfg: Config; dataDir: string; stop: () => Promise<void> }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { jobs?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: { jobs?: boolean; logger?: Logger } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'linkage-test-'))
   const cfg = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO: 'false', INGEST_FLUSH_MS: '20', ...env })
-  const app = await startApp(cfg, { jobs: opts.jobs ?? false, jobsPrefix: `test-${randomUUID()}`, logger: makeLogger(process.env.TEST_LOG ?? 'silent') })
+  const app = await startApp(cfg, { jobs: opts.jobs ?? false, jobsPrefix: `test-${randomUUID()}`, logger: opts.logger ?? makeLogger(process.env.TEST_LOG ?? 'silent') })
   return {
     ...app, cfg, dataDir,
     stop: async () => {
