@@ -38,6 +38,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const server = await buildServer({
     db, ingest, metrics, logger,
     maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,
+    metricsCacheMs: cfg.METRICS_CACHE_MS,
     readiness: jobs ? { redis: jobs.ping } : {},
   })
   const address = await server.listen({ port: cfg.PORT, host: cfg.HOST })

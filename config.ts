@@ -32,6 +32,8 @@ export const ConfigSchema = z
     DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(7),
     DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.3),
     DEMO_SEED: z.coerce.number().int().default(12345),
+    // Identical metric requests within this time share one answer (many screens poll the same URLs).
+    METRICS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
   })
   .superRefine((c, ctx) => {

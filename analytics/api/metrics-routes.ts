@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
+import { SharedCache } from './shared-cache'
 import { parseWindow, WindowError } from '../metrics/window'
 
 const WindowQuery = z.object({
@@ -12,7 +13,8 @@ const WindowQuery = z.object({
   platform: z.enum(['12345', '110']).optional(),
 })
 
-export function metricsRoutes(q: MetricsQueries) {
+export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
+  const cache = new SharedCache(cacheMs)
   return async function plugin(app: FastifyInstance) {
     const bad = (msg: string) => ({ error: msg })
     app.get('/api/metrics/overview', async (req, reply) => {
@@ -20,7 +22,8 @@ export function metricsRoutes(q: MetricsQueries) {
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
       try {
         const days = p.data.bucket === 'hour' ? 2 : 14
-        return await q.overview(parseWindow(p.data, Date.now(), days), p.data.bucket, p.data.platform)
+        const w = parseWindow(p.data, Date.now(), days)
+        return await cache.get(req.url, () => q.overview(w, p.data.bucket, p.data.platform))
       } catch (e) {
         if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
         throw e
@@ -30,7 +33,8 @@ export function metricsRoutes(q: MetricsQueries) {
       const p = WindowQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
       try {
-        return await q.byRegion(parseWindow(p.data))
+        const w = parseWindow(p.data)
+        return await cache.get(req.url, () => q.byRegion(w))
       } catch (e) {
         if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
         throw e
@@ -46,7 +50,7 @@ export function metricsRoutes(q: MetricsQueries) {
     app.get('/api/metrics/bounces', async (req, reply) => {
       const p = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) }).safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad('days: an integer 1..366'))
-      return q.bounces(p.data.days)
+      return cache.get(req.url, () => q.bounces(p.data.days))
     })
   }
 }

@@ -17,6 +17,7 @@ export interface ServerDeps {
   metrics: MetricsQueries
   logger: Logger
   maxBodyBytes: number
+  metricsCacheMs?: number
   /** Extra readiness checks (e.g. Redis); each returns null when fine or a reason. */
   readiness?: Record<string, () => Promise<string | null>>
 }
@@ -45,7 +46,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   })
 
   await app.register(ingestRoutes(d.ingest))
-  await app.register(metricsRoutes(d.metrics))
+  await app.register(metricsRoutes(d.metrics, d.metricsCacheMs))
 
   // Recently rejected input with reasons, for the operator fixing a source (raw text is masked at ingest).
   app.get('/api/ingest/quarantine', async (req) => {
