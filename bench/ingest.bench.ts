@@ -39,7 +39,7 @@ const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUs
 const mb = (b: number) => Math.round(b / 1048576)
 
 const dir = mkdtempSync(path.join(tmpdir(), 'linkage-bench-'))
-const app = await startApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, DEMO: 'false', LOG_LEVEL: 'silent' }), { jobs: false, logger: makeLogger('silent') })
+const app = await startApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, DEMO: 'false', LOG_LEVEL: 'silent', METRICS_CACHE_MS: '0' }), { jobs: false, logger: makeLogger('silent') })
 const now = Date.now()
 
 // A: in-process ingest service (validation, hashing, masking, batched inserts)
@@ -76,7 +76,7 @@ const [{ n }] = await queryRows<{ n: number }>(app.db, 'SELECT count() AS n FROM
 const uniqueRecords = new Set([...a.records, ...b.records].flatMap((c) => c.split('\n').map((l) => { const r = JSON.parse(l); return `${r.platform}|${r.source_id}` }))).size
 console.log(`after re-sending A (${resendMs} ms): ${n} records stored, ${uniqueRecords} distinct sent`)
 
-// D: query latency (median of 5)
+// D: query latency (median of 5), uncached: what one poll costs ClickHouse
 async function median(f: () => Promise<unknown>) {
   const ts: number[] = []
   for (let i = 0; i < 5; i++) { const s = performance.now(); await f(); ts.push(performance.now() - s) }
