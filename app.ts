@@ -34,7 +34,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   await migrate(db, logger)
   const ingest = new IngestService(db, { secret: cfg.CALLER_HASH_SECRET, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, log: logger })
   const metrics = new MetricsQueries(db, { responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN })
-  const jobs = redis ? await startJobs({ redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix, log: logger }) : null
+  const jobs = redis ? await startJobs({ redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger }) : null
   const server = await buildServer({
     db, ingest, metrics, logger,
     maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,

@@ -34,6 +34,8 @@ export const ConfigSchema = z
     DEMO_SEED: z.coerce.number().int().default(12345),
     // Identical metric requests within this time share one answer (many screens poll the same URLs).
     METRICS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+    // Deployments sharing one Redis keep their queues apart by prefix (one per city / data set).
+    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('linkage'),
     JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
   })
   .superRefine((c, ctx) => {

@@ -28,6 +28,10 @@ main().catch((e) => {
     console.error(`\n${e.message}\n`)
     process.exit(2)
   }
+  if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`\nport ${process.env.PORT ?? 8080} is already in use: stop what runs there or start with PORT=<another port>\n`)
+    process.exit(2)
+  }
   console.error(e)
   process.exit(1)
 })
