@@ -29,8 +29,8 @@ export const ConfigSchema = z
     RESPONSE_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
     RESPONSE_LIMIT_110_MIN: z.coerce.number().int().min(1).default(30),
     DEMO: bool.default(true),
-    DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(7),
-    DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.3),
+    DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(14),
+    DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.2),
     DEMO_SEED: z.coerce.number().int().default(12345),
     // Identical metric requests within this time share one answer (many screens poll the same URLs).
     METRICS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),

@@ -1,7 +1,7 @@
 // The bounce job on real Redis (BullMQ scheduler + worker) and embedded ClickHouse.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
-import { knownDay, KNOWN, shanghaiDate } from './helpers/fixtures'
+import { knownDay, KNOWN, at, transfer } from './helpers/fixtures'
 import { runBounceJob, BOUNCE_JOB } from '../jobs/bounce-job'
 import { queryRows } from '../analytics/clickhouse'
 import { Bounces } from '../model/api'
@@ -40,17 +40,20 @@ describe('bounce job', () => {
     expect(rows.computed_at).toMatch(/\+08:00$/)
   })
 
-  it('recomputes only windows that are not final, so missed days are caught up once', async () => {
+  it('recomputes a day only when transfers for it arrived since, so missed and late data are caught up', async () => {
     await app.jobs!.close() // the scheduled worker must not run between the steps below
-    const now = Date.parse(`${shanghaiDate(0)}T10:00:00+08:00`)
     await app.db.command({ query: `TRUNCATE TABLE job_windows` })
-    const first = await runBounceJob(app.db, now)
-    expect(first.map((w) => w.day)).toEqual([-6, -5, -4, -3, -2, -1, 0].map((o) => shanghaiDate(o, now)))
-    expect(first.filter((w) => w.final).map((w) => w.day)).toEqual([-6, -5, -4, -3, -2].map((o) => shanghaiDate(o, now)))
-    const second = await runBounceJob(app.db, now)
-    expect(second.map((w) => w.day)).toEqual([-1, 0].map((o) => shanghaiDate(o, now)))
-    // Recomputing replaces a day's rows instead of adding to them.
-    const [{ t }] = await queryRows<{ t: number }>(app.db, `SELECT sum(transfers) AS t FROM bounce_daily FINAL WHERE day = {d:Date}`, { d: KNOWN.day })
-    expect(Number(t)).toBe(3)
+    const first = await runBounceJob(app.db, { settleMs: 0 })
+    expect(first.map((w) => w.day)).toEqual([KNOWN.prev, KNOWN.day])
+    expect(first.every((w) => w.final)).toBe(true)
+    expect(await runBounceJob(app.db, { settleMs: 0 })).toEqual([])
+    // A late transfer for the known day: J-E's matter comes back from 12345 and is sent to 110 again.
+    await post(app, 'events', ndjson([transfer('EV-LATE', '12345', 'G-X', '110', 'J-E', at(`${KNOWN.day}T23:00`))]))
+    const third = await runBounceJob(app.db, { settleMs: 0 })
+    expect(third.map((w) => w.day)).toEqual([KNOWN.day])
+    // Recomputing replaces the day's rows instead of adding to them.
+    const [{ t, b }] = await queryRows<{ t: number; b: number }>(app.db,
+      `SELECT sum(transfers) AS t, sum(bounces) AS b FROM bounce_daily FINAL WHERE day = {d:Date}`, { d: KNOWN.day })
+    expect([Number(t), Number(b)]).toEqual([4, 2])
   })
 })
