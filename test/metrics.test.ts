@@ -21,12 +21,12 @@ describe('GET /api/metrics/overview', () => {
     expect(status).toBe(200)
     const o = Overview.parse(body)
     const m = o.metrics
-    expect(m.volume_12345.value).toBe(5) // A B C D H
+    expect(m.volume_12345.value).toBe(6) // A B C D H I
     expect(m.volume_110.value).toBe(2) // E F
     expect(m.transfers_to_110.value).toBe(1) // EV-1
     expect(m.transfers_to_12345.value).toBe(2) // EV-2 EV-3
     expect(m.bounce_count.value).toBe(1) // EV-2
-    // response: in time A, E, H (clock from dispatch); judged A B C E F H (D handed over)
+    // response: in time A, E, H (clock from dispatch); judged A B C E F H (D handed over, I answered directly)
     expect([m.response_rate.numerator, m.response_rate.denominator]).toEqual([3, 6])
     expect(m.response_rate.value).toBeCloseTo(0.5)
     expect([m.resolution_rate.numerator, m.resolution_rate.denominator]).toEqual([2, 3])
@@ -35,7 +35,7 @@ describe('GET /api/metrics/overview', () => {
     expect(m.response_rate.formula).toContain('1440')
     expect(m.response_rate.label).toBe('响应率')
     expect(o.window).toEqual({ from: `${D1}T00:00:00.000+08:00`, to: `${D2}T00:00:00.000+08:00`, tz: 'Asia/Shanghai' })
-    expect(o.trend).toEqual([{ bucket: `${D1}`, volume_12345: 5, volume_110: 2, transfers_to_110: 1, transfers_to_12345: 2 }])
+    expect(o.trend).toEqual([{ bucket: `${D1}`, volume_12345: 6, volume_110: 2, transfers_to_110: 1, transfers_to_12345: 2 }])
   })
 
   it('fills every bucket of the trend and filters by platform', async () => {
@@ -47,7 +47,7 @@ describe('GET /api/metrics/overview', () => {
     expect([o.metrics.response_rate.numerator, o.metrics.response_rate.denominator]).toEqual([1, 2])
     const hourly = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D1}T08:00:00%2B08:00&to=${D1}T12:00:00%2B08:00&bucket=hour`)).body)
     expect(hourly.trend.map((p) => [p.bucket, p.volume_12345, p.volume_110])).toEqual([
-      [`${D1} 08:00`, 0, 0], [`${D1} 09:00`, 3, 0], [`${D1} 10:00`, 2, 0], [`${D1} 11:00`, 0, 1],
+      [`${D1} 08:00`, 0, 0], [`${D1} 09:00`, 4, 0], [`${D1} 10:00`, 2, 0], [`${D1} 11:00`, 0, 1],
     ])
   })
 
@@ -71,6 +71,8 @@ describe('GET /api/metrics/by-region', () => {
     expect(by['410104']).toMatchObject({ volume_110: 1, transfers_to_12345: 1 })
     expect(by['410185']).toMatchObject({ volume_12345: 1 })
     expect(by['410185'].response_rate.value).toBe(1)
+    expect(by['410106']).toMatchObject({ volume_12345: 1 })
+    expect(by['410106'].response_rate.denominator).toBe(0)
     expect(by['410122'].volume_12345).toBe(0)
     expect(by['410122'].response_rate.value).toBeNull()
     expect(r.regions.length).toBeGreaterThanOrEqual(12)

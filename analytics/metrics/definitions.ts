@@ -21,6 +21,9 @@ export interface MetricParams { responseLimit12345Min: number; responseLimit110M
 // judged on response; it still counts in volume.
 const IN_SCOPE = "status != 'transferred_out'"
 const SATISFIED = "('satisfied', 'basically_satisfied')"
+// Response judges whoever must contact the citizen: a 12345 handling unit once an order is dispatched
+// to it (orders the operator answered directly have no unit to judge), and the police for every 110 call.
+const RESP_SCOPE = `${IN_SCOPE} AND (platform = '110' OR dispatched_at IS NOT NULL)`
 
 /** A cross-platform transfer, counted once: on the event the sending platform reports. */
 export const TRANSFER_OUT = "type = 'transfer' AND platform = from_platform"
@@ -56,9 +59,9 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       num: `${TRANSFER_OUT} AND ${BOUNCED_BACK}`,
       formula: '把此前由对方平台转来的事项又转回对方的转办数 (transfers out of a record that had earlier arrived by transfer from the other platform)' },
     { id: 'response_rate', label: '响应率', label_en: 'response rate', unit: 'ratio', source: 'records',
-      num: `${IN_SCOPE} AND resp_at IS NOT NULL AND resp_at <= resp_deadline`,
-      den: `${IN_SCOPE} AND (resp_at IS NOT NULL OR resp_deadline <= now64(3))`,
-      formula: `时限内首次响应数 / (已响应数 + 已超时未响应数)；12345 自派单起 ${p.responseLimit12345Min} 分钟内首次联系诉求人（未派单自受理起），110 自接警起 ${p.responseLimit110Min} 分钟内首次响应或到场；不含已转出记录 (responded within the limit / (responded + unresponded past the limit); 12345 clock from dispatch (else receipt), 110 from the call; transferred_out excluded)` },
+      num: `${RESP_SCOPE} AND resp_at IS NOT NULL AND resp_at <= resp_deadline`,
+      den: `${RESP_SCOPE} AND (resp_at IS NOT NULL OR resp_deadline <= now64(3))`,
+      formula: `时限内首次响应数 / (已响应数 + 已超时未响应数)；12345 派单工单自派单起 ${p.responseLimit12345Min} 分钟内承办单位首次联系诉求人（话务员直接答复的不计），110 自接警起 ${p.responseLimit110Min} 分钟内首次响应或到场；不含已转出记录 (responded within the limit / (responded + unresponded past the limit); 12345: orders dispatched to a unit, clock from dispatch; 110: every call, clock from the call; transferred_out excluded)` },
     { id: 'resolution_rate', label: '解决率', label_en: 'resolution rate', unit: 'ratio', source: 'records',
       num: `${IN_SCOPE} AND callback_contacted = 1 AND callback_solved = 1`,
       den: `${IN_SCOPE} AND callback_contacted = 1 AND callback_solved IS NOT NULL`,
@@ -77,11 +80,12 @@ export function metricDefs(p: MetricParams): MetricDef[] {
 /**
  * Columns derived per record row that the definitions refer to. A 12345 handling unit's clock starts
  * when the order is dispatched to it (not when it signs: a clock that starts at signing rewards not
- * signing); a 110 incident's clock starts with the call.
+ * signing); a 110 incident's clock starts with the call. A 110 response is the first response or the
+ * arrival on scene, whichever is recorded.
  */
 export const RECORD_DERIVED = `
   if(platform = '110', coalesce(first_response_at, arrived_at), first_response_at) AS resp_at,
-  if(platform = '110', received_at, coalesce(dispatched_at, received_at))
+  if(platform = '110', received_at, dispatched_at)
     + toIntervalMinute(if(platform = '110', {lim110:UInt32}, {lim12345:UInt32})) AS resp_deadline`
 
 /** SELECT-list items: `<id>__n` and, for ratios, `<id>__d`. */

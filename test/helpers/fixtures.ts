@@ -45,11 +45,11 @@ export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
   const records: RecordInput[] = [
     // A: responded in time, solved, final satisfied (first unsatisfied)
     record({ source_id: 'G-A', received_at: at(`${d}T09:00`), updated_at: at(`${d}T18:00`), county_code: '410105', status: 'closed',
-      first_response_at: at(`${d}T09:30`), closed_at: at(`${d}T17:00`),
+      dispatched_at: at(`${d}T09:10`), first_response_at: at(`${d}T09:30`), closed_at: at(`${d}T17:00`),
       callback: { at: at(`${d}T18:00`), contacted: true, solved: true, satisfaction_first: 'unsatisfied', satisfaction_final: 'satisfied' } }),
     // B: responded two days late, not solved, unsatisfied
     record({ source_id: 'G-B', received_at: at(`${d}T09:00`), updated_at: at(`${d}T09:00`, 3 * 1440), county_code: '410105', status: 'closed',
-      first_response_at: at(`${d}T09:00`, 2 * 1440), closed_at: at(`${d}T09:00`, 3 * 1440),
+      dispatched_at: at(`${d}T09:10`), first_response_at: at(`${d}T09:00`, 2 * 1440), closed_at: at(`${d}T09:00`, 3 * 1440),
       callback: { at: at(`${d}T09:00`, 3 * 1440), contacted: true, solved: false, satisfaction_first: 'unsatisfied', satisfaction_final: 'unsatisfied' } }),
     // C: never responded, limit long past
     record({ source_id: 'G-C', received_at: at(`${d}T10:00`), county_code: '410102', status: 'dispatched', dispatched_at: at(`${d}T10:05`) }),
@@ -65,6 +65,9 @@ export function knownDay(): { records: RecordInput[]; events: EventInput[] } {
     // H: dispatched two days after receipt, contacted an hour after dispatch: in time for the unit
     record({ source_id: 'G-H', received_at: at(`${d}T09:00`), updated_at: at(`${d}T10:00`, 2 * 1440), county_code: '410185', status: 'handling',
       dispatched_at: at(`${d}T09:00`, 2 * 1440), first_response_at: at(`${d}T10:00`, 2 * 1440) }),
+    // I: a consultation the operator answered directly: no unit, so not judged on response
+    record({ source_id: 'G-I', kind: 'consult', received_at: at(`${d}T09:20`), updated_at: at(`${d}T09:30`), county_code: '410106', status: 'closed',
+      replied_at: at(`${d}T09:25`), closed_at: at(`${d}T09:30`) }),
     // G: the day before, outside the window
     record({ source_id: 'G-G', received_at: at(`${KNOWN.prev}T09:00`), county_code: '410105', status: 'received' }),
   ]
