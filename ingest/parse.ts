@@ -2,6 +2,8 @@
 export interface BodyItem { line: number; raw: string; value?: unknown; parseError?: string }
 
 export function splitBody(body: string): BodyItem[] {
+  // Exports saved by Windows tools often start with a byte-order mark.
+  if (body.charCodeAt(0) === 0xfeff) body = body.slice(1)
   const trimmed = body.trimStart()
   if (trimmed.startsWith('[')) {
     try {

@@ -1,5 +1,6 @@
 // POST /api/ingest/records and /api/ingest/events: NDJSON (application/x-ndjson) or a JSON array.
 import type { FastifyInstance } from 'fastify'
+import { createGunzip } from 'node:zlib'
 import type { IngestService, IngestKind } from './service'
 import { WriterBusyError, WriterClosedError } from './batch-writer'
 
@@ -8,6 +9,15 @@ export function ingestRoutes(service: IngestService) {
     // Bodies are split and parsed line by line by the service, so one bad line cannot sink the request.
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+    // Sources may compress large batches; the body limit then applies to the decompressed text.
+    app.addHook('preParsing', async (req, _reply, payload) => {
+      const enc = String(req.headers['content-encoding'] ?? '').toLowerCase()
+      if (enc === 'gzip') {
+        delete req.headers['content-length']
+        return payload.pipe(createGunzip())
+      }
+      return payload
+    })
 
     for (const kind of ['records', 'events'] as IngestKind[]) {
       app.post(`/api/ingest/${kind}`, async (req, reply) => {

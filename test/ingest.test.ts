@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
 import { record, at, transfer } from './helpers/fixtures'
 import { queryRows } from '../analytics/clickhouse'
+import { gzipSync } from 'node:zlib'
 
 let app: TestApp
 beforeAll(async () => { app = await startTestApp() })
@@ -95,6 +96,19 @@ describe('POST /api/ingest/records', () => {
     expect(body.accepted).toBe(1)
     expect(body.results[1].errors[0].field).toBe('to_platform')
     expect(body.results[2].errors[0].field).toBe('type')
+  })
+
+  it('takes gzip-compressed bodies and a leading byte-order mark', async () => {
+    const body = '\ufeff' + ndjson([record({ source_id: 'G-GZ-1' }), record({ source_id: 'G-GZ-2' })])
+    const res = await fetch(`${app.url}/api/ingest/records`, {
+      method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: gzipSync(body),
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ accepted: 2, rejected: 0 })
+    const broken = await fetch(`${app.url}/api/ingest/records`, {
+      method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: 'not gzip',
+    })
+    expect(broken.status).toBe(400)
   })
 
   it('answers an empty body with 400 and a body of only bad lines with 422', async () => {
