@@ -11,7 +11,8 @@ export const ConfigSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    HOST: z.string().default('0.0.0.0'),
+    // Loopback by default: ingest has no per-source tokens yet. 0.0.0.0 serves other machines (containers, wall displays).
+    HOST: z.string().default('127.0.0.1'),
     DATA_DIR: z.string().min(1).default('./data'),
     // Unset: embedded ClickHouse (chdb) under DATA_DIR/clickhouse. Set: a ClickHouse server over HTTP.
     CLICKHOUSE_URL: z.string().url().optional(),
