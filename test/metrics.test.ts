@@ -80,6 +80,30 @@ describe('GET /api/metrics/by-region', () => {
 })
 
 describe('evaluator and analyst endpoints', () => {
+  it('exports the records behind the metrics, from which an evaluator recomputes them', async () => {
+    const res = await fetch(`${app.url}/api/export/records?from=${D1}&to=${D1}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/ndjson/)
+    const rows = (await res.text()).trim().split('\n').map((l) => JSON.parse(l))
+    const o = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D1}&to=${D1}`)).body)
+    expect(rows.filter((r) => r.platform === '12345').length).toBe(o.metrics.volume_12345.value)
+    expect(rows.filter((r) => r.platform === '110').length).toBe(o.metrics.volume_110.value)
+    // The response rate by hand from the exported rows, following its published formula.
+    const ms = (s: string | null) => (s ? Date.parse(s.replace(' ', 'T') + '+08:00') : null)
+    const judged = rows.filter((r) => r.status !== 'transferred_out' && (r.platform === '110' || r.dispatched_at))
+    let num = 0, den = 0
+    for (const r of judged) {
+      const resp = r.platform === '110' ? ms(r.first_response_at) ?? ms(r.arrived_at) : ms(r.first_response_at)
+      const deadline = (r.platform === '110' ? ms(r.received_at)! + 30 * 60_000 : ms(r.dispatched_at)! + 1440 * 60_000)
+      if (resp !== null && resp <= deadline) num++
+      if (resp !== null || deadline <= Date.now()) den++
+    }
+    expect([num, den]).toEqual([o.metrics.response_rate.numerator, o.metrics.response_rate.denominator])
+    expect(Object.keys(rows[0])).not.toContain('caller_key')
+    expect(Object.keys(rows[0])).not.toContain('content')
+    expect((await fetch(`${app.url}/api/export/records?from=2026-01-01&to=2026-03-01`)).status).toBe(400)
+  })
+
   it('publishes every metric definition with its SQL', async () => {
     const d = Definitions.parse((await getJson(app, '/api/metrics/definitions')).body)
     const o = Overview.parse((await getJson(app, '/api/metrics/overview')).body)

@@ -50,7 +50,7 @@ describe('personal data', () => {
   })
 
   it('is not in any API answer or in the log', async () => {
-    const paths = ['/api/metrics/overview', '/api/metrics/by-region', '/api/metrics/bounces', '/api/ingest/quarantine',
+    const paths = ['/api/metrics/overview', '/api/metrics/by-region', '/api/metrics/bounces', '/api/ingest/quarantine', '/api/export/records',
       `/api/trace/${someSource!.platform}/${encodeURIComponent(someSource!.source_id)}`]
     for (const p of paths) {
       const res = await fetch(app.url + p)

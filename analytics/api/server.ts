@@ -10,6 +10,7 @@ import type { IngestService } from '../../ingest/service'
 import { ingestRoutes } from '../../ingest/routes'
 import { MetricsQueries } from '../metrics/queries'
 import { metricsRoutes } from './metrics-routes'
+import { exportRoutes } from './export-routes'
 
 export interface ServerDeps {
   db: Db
@@ -47,6 +48,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(ingestRoutes(d.ingest))
   await app.register(metricsRoutes(d.metrics, d.metricsCacheMs))
+  await app.register(exportRoutes(d.db))
 
   // Recently rejected input with reasons, for the operator fixing a source (raw text is masked at ingest).
   app.get('/api/ingest/quarantine', async (req) => {

@@ -1,0 +1,49 @@
+// GET /api/export/records?from=&to=&platform= — the records behind the metrics, as NDJSON, so an
+// evaluator can recompute every value from rows. Latest version of each record; no caller key and no
+// free-text content (titles are masked at ingest), so nothing personal leaves in an export.
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { Db } from '../clickhouse'
+import { parseWindow, windowParams, WindowError } from '../metrics/window'
+
+const MAX_DAYS = 31
+
+export const EXPORT_COLUMNS = [
+  'platform', 'source_id', 'channel', 'received_at', 'county_code', 'town_code', 'lat', 'lon', 'source_category',
+  'category_code', 'kind', 'urgency', 'title', 'unit_code', 'due_at', 'status', 'accepted_at', 'dispatched_at',
+  'signed_at', 'first_response_at', 'arrived_at', 'replied_at', 'closed_at', 'callback_at', 'callback_contacted',
+  'callback_solved', 'satisfaction_first', 'satisfaction_final', 'version',
+] as const
+
+const Query = z.object({ from: z.string().optional(), to: z.string().optional(), platform: z.enum(['12345', '110']).optional() })
+
+export function exportRoutes(db: Db) {
+  return async function plugin(app: FastifyInstance) {
+    app.get('/api/export/records', async (req, reply) => {
+      const q = Query.safeParse(req.query)
+      if (!q.success) return reply.code(400).send({ error: 'platform must be 12345 or 110' })
+      let w
+      try {
+        w = parseWindow(q.data, Date.now(), 1)
+      } catch (e) {
+        if (e instanceof WindowError) return reply.code(400).send({ error: e.message })
+        throw e
+      }
+      if (w.to - w.from > MAX_DAYS * 86_400_000) return reply.code(400).send({ error: `window longer than ${MAX_DAYS} days: export month by month` })
+      const cols = EXPORT_COLUMNS.map((c) => (c === 'version' ? 'toString(version) AS version' : c)).join(', ')
+      const rs = await db.query({
+        query: `SELECT ${cols} FROM records FINAL
+          WHERE received_at >= {from:DateTime64(3, 'Asia/Shanghai')} AND received_at < {to:DateTime64(3, 'Asia/Shanghai')}
+          ${q.data.platform ? 'AND platform = {platform:String}' : ''}
+          ORDER BY platform, source_id`,
+        format: 'JSONEachRow',
+        query_params: { ...windowParams(w), ...(q.data.platform ? { platform: q.data.platform } : {}) },
+      })
+      const name = `records_${windowParams(w).from.slice(0, 10)}_${windowParams(w).to.slice(0, 10)}${q.data.platform ? '_' + q.data.platform : ''}.ndjson`
+      return reply
+        .header('content-type', 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(await rs.text()) // bounded by MAX_DAYS; the embedded engine buffers results anyway
+    })
+  }
+}
