@@ -11,7 +11,7 @@ import { record } from './helpers/fixtures'
 describe('crash safety', () => {
   it('keeps every acknowledged record after SIGKILL mid-ingest', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'linkage-crash-'))
-    const port = 20000 + Math.floor(Math.random() * 20000)
+    const port = 20000 + Math.floor(Math.random() * 10000) // redis.test.ts uses 30000–39999
     const child = spawn('npx', ['tsx', 'main.ts', '--no-demo'], {
       env: { ...process.env, DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', INGEST_FLUSH_MS: '50' },
       stdio: ['ignore', 'ignore', 'pipe'],
