@@ -5,12 +5,32 @@ import { callerKey, maskText } from './privacy'
 
 const SHANGHAI_OFFSET_MS = 8 * 3600_000 // Asia/Shanghai has no daylight saving time.
 
+const DAY_MS = 86_400_000
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n
+const pad3 = (n: number) => (n < 10 ? '00' : n < 100 ? '0' : '') + n
+// Formatting dates is a large share of converting a record (a dozen timestamps each): the date part
+// is remembered per day and the time of day computed with integer arithmetic.
+let cachedDay = NaN
+let cachedDate = ''
+
 /** Epoch ms → 'YYYY-MM-DD hh:mm:ss.sss' in Asia/Shanghai, the form DateTime64(3,'Asia/Shanghai') reads. */
 export function chTime(ms: number): string
 export function chTime(ms: number | null): string | null
 export function chTime(ms: number | null): string | null {
   if (ms === null) return null
-  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().replace('T', ' ').replace('Z', '')
+  const local = ms + SHANGHAI_OFFSET_MS
+  const day = Math.floor(local / DAY_MS)
+  if (day !== cachedDay) {
+    cachedDay = day
+    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 10)
+  }
+  let r = local - day * DAY_MS
+  const h = Math.floor(r / 3_600_000)
+  r -= h * 3_600_000
+  const m = Math.floor(r / 60_000)
+  r -= m * 60_000
+  const s = Math.floor(r / 1000)
+  return `${cachedDate} ${pad2(h)}:${pad2(m)}:${pad2(s)}.${pad3(r - s * 1000)}`
 }
 
 export function recordRow(r: RecordParsed, secret: string) {
