@@ -52,11 +52,14 @@ await app.close()
 rmSync(dir, { recursive: true, force: true })
 const first = samples[1] ?? samples[0] // minute 0 includes start-up allocations
 const last = samples[samples.length - 1]
+const mid = samples[Math.floor((samples.indexOf(first) + samples.length - 1) / 2)]
 const hours = Math.max(1, last.minute - first.minute) / 60
 console.log(JSON.stringify({
   minutes: MINUTES,
   heap_mb_first: first.heap_mb, heap_mb_last: last.heap_mb,
   heap_growth_mb_per_hour: Math.round(((last.heap_mb - first.heap_mb) / hours) * 100) / 100,
+  // Start-up JIT and caches settle early: growth over the second half tells whether it keeps growing.
+  heap_mb_mid: mid.heap_mb, heap_growth_mb_second_half: Math.round((last.heap_mb - mid.heap_mb) * 100) / 100,
   nodes_first: first.nodes, nodes_last: last.nodes, listeners_first: first.listeners, listeners_last: last.listeners,
   server_rss_mb_first: first.server_rss_mb, server_rss_mb_last: last.server_rss_mb,
   kpi_first: first.kpi, kpi_last: last.kpi, page_errors: errors.length,
