@@ -1,10 +1,13 @@
 // Entry point: `npm start` runs API, ingest, workers, dashboard and (unless --no-demo) the simulator.
+import { existsSync } from 'node:fs'
 import { loadConfig, ConfigError } from './config'
 import { startApp } from './app'
 import { RedisUnavailableError } from './jobs/redis'
 import { startDemo } from './ingest/simulator/demo'
 
 async function main() {
+  // A .env file (see .env.example) fills in what the environment does not already set.
+  if (existsSync('.env')) process.loadEnvFile('.env')
   const args = process.argv.slice(2)
   const cfg = loadConfig(process.env, args.includes('--no-demo') ? { DEMO: 'false' } : {})
   const app = await startApp(cfg)

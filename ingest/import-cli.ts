@@ -65,6 +65,7 @@ async function main() {
     process.exit(2)
   }
   const kind: IngestKind | 'auto' = args.includes('--events') ? 'events' : args.includes('--records') ? 'records' : 'auto'
+  if (existsSync('.env')) process.loadEnvFile('.env')
   const cfg = loadConfig()
   const urlArg = args[args.indexOf('--url') + 1]
   const url = args.includes('--url') ? urlArg : process.env.INGEST_URL ?? `http://127.0.0.1:${cfg.PORT}`
