@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Db } from '../clickhouse'
-import { parseWindow, windowParams, WindowError } from '../metrics/window'
+import { parseWindow, windowParams } from '../metrics/window'
 
 const MAX_DAYS = 31
 
@@ -22,13 +22,7 @@ export function exportRoutes(db: Db) {
     app.get('/api/export/records', async (req, reply) => {
       const q = Query.safeParse(req.query)
       if (!q.success) return reply.code(400).send({ error: 'platform must be 12345 or 110' })
-      let w
-      try {
-        w = parseWindow(q.data, Date.now(), 1)
-      } catch (e) {
-        if (e instanceof WindowError) return reply.code(400).send({ error: e.message })
-        throw e
-      }
+      const w = parseWindow(q.data, Date.now(), 1)
       if (w.to - w.from > MAX_DAYS * 86_400_000) return reply.code(400).send({ error: `window longer than ${MAX_DAYS} days: export month by month` })
       const cols = EXPORT_COLUMNS.map((c) => (c === 'version' ? 'toString(version) AS version' : c)).join(', ')
       const rs = await db.query({

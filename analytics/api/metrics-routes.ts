@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
 import { SharedCache } from './shared-cache'
-import { parseWindow, WindowError } from '../metrics/window'
+import { parseWindow } from '../metrics/window'
 
 const WindowQuery = z.object({
   from: z.string().optional(),
@@ -20,25 +20,14 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
     app.get('/api/metrics/overview', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
-      try {
-        const days = p.data.bucket === 'hour' ? 2 : 14
-        const w = parseWindow(p.data, Date.now(), days)
-        return await cache.get(req.url, () => q.overview(w, p.data.bucket, p.data.platform))
-      } catch (e) {
-        if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
-        throw e
-      }
+      const w = parseWindow(p.data, Date.now(), p.data.bucket === 'hour' ? 2 : 14)
+      return cache.get(req.url, () => q.overview(w, p.data.bucket, p.data.platform))
     })
     app.get('/api/metrics/by-region', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
-      try {
-        const w = parseWindow(p.data)
-        return await cache.get(req.url, () => q.byRegion(w))
-      } catch (e) {
-        if (e instanceof WindowError) return reply.code(400).send(bad(e.message))
-        throw e
-      }
+      const w = parseWindow(p.data)
+      return cache.get(req.url, () => q.byRegion(w))
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
     app.get('/api/trace/:platform/:id', async (req, reply) => {

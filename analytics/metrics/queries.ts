@@ -110,8 +110,8 @@ export class MetricsQueries {
 
   async bounces(days: number): Promise<Bounces> {
     const since = isoShanghai(shanghaiDayStart(Date.now()) - (days - 1) * 86_400_000).slice(0, 10)
-    const rows = await queryRows<{ day_s: string; category_code: string; bounces: number; transfers: number; computed_s: string }>(this.db,
-      `SELECT toString(b.day) AS day_s, b.category_code AS category_code, b.bounces AS bounces, b.transfers AS transfers, toString(b.computed_at) AS computed_s
+    const rows = await queryRows<{ day_s: string; category_code: string; bounces: number; transfers: number }>(this.db,
+      `SELECT toString(b.day) AS day_s, b.category_code AS category_code, b.bounces AS bounces, b.transfers AS transfers
        FROM bounce_daily AS b FINAL WHERE b.day >= {since:Date} ORDER BY b.day DESC, b.bounces DESC, b.category_code`, { since })
     const cats = Reference.load().categoryByCode
     // When the job last ran, whether or not it found anything: "no bounces" differs from "not computed yet".

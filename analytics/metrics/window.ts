@@ -7,7 +7,10 @@ const OFFSET = 8 * 3600_000
 
 export interface TimeWindow { from: number; to: number }
 
-export class WindowError extends Error {}
+/** A bad window from a query string: the server answers it with 400 and this message. */
+export class WindowError extends Error {
+  readonly statusCode = 400
+}
 
 /** Start of the Asia/Shanghai day containing t. */
 export const shanghaiDayStart = (t: number) => Math.floor((t + OFFSET) / DAY) * DAY - OFFSET
