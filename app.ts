@@ -32,12 +32,15 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const db = openDb({ url: cfg.CLICKHOUSE_URL, dataDir: cfg.DATA_DIR, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE })
   logger.info({ clickhouse: db.mode, dataDir: db.mode === 'embedded' ? cfg.DATA_DIR : undefined }, 'storage open')
   await migrate(db, logger)
-  const ingest = new IngestService(db, { secret: cfg.CALLER_HASH_SECRET, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, log: logger })
+  const ingest = new IngestService(db, { secret: cfg.CALLER_HASH_SECRET, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, log: logger })
   const metrics = new MetricsQueries(db, { responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN })
   const jobs = redis ? await startJobs({ redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger }) : null
   const server = await buildServer({
     db, ingest, metrics, logger,
     maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,
+    requestTimeoutMs: cfg.HTTP_REQUEST_TIMEOUT_MS,
+    exportPageRows: cfg.EXPORT_PAGE_ROWS,
+    headersTimeoutMs: cfg.HTTP_HEADERS_TIMEOUT_MS,
     metricsCacheMs: cfg.METRICS_CACHE_MS,
     readiness: jobs ? { redis: jobs.ping } : {},
   })

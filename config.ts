@@ -26,6 +26,14 @@ export const ConfigSchema = z
     INGEST_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     INGEST_FLUSH_MS: z.coerce.number().int().min(1).max(60_000).default(200),
     INGEST_MAX_BODY_MB: z.coerce.number().min(1).max(1024).default(64),
+    // Lines one ingest request may carry: a flood of tiny lines is refused whole (413) before any work.
+    INGEST_MAX_LINES: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+    // A request must arrive whole within this time, headers within HTTP_HEADERS_TIMEOUT_MS: slow clients
+    // dripping bytes would otherwise hold connections forever.
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+    // Exports stream in pages of this many rows (memory per export stays bounded).
+    EXPORT_PAGE_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(20_000),
     // Response-rate limits (响应时限): the handling unit or police must respond within these.
     RESPONSE_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
     RESPONSE_LIMIT_110_MIN: z.coerce.number().int().min(1).default(30),

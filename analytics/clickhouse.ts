@@ -18,6 +18,9 @@ export const BASE_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_decimals: 0,
   date_time_output_format: 'simple',
   join_use_nulls: 1,
+  // Every key has at most one live row, in the partition of its timestamp (ingest/relocate.ts), so
+  // FINAL need not merge across partitions, and reads by time then touch only the months they need.
+  do_not_merge_across_partitions_select_final: 1,
 }
 
 export interface DbOptions {

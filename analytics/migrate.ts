@@ -11,7 +11,7 @@ const DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
 export interface Migration { version: number; name: string; statements: string[]; checksum: string }
 
 export function loadMigrations(dir = DIR): Migration[] {
-  return readdirSync(dir)
+  const list = readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
     .map((f) => {
@@ -26,6 +26,10 @@ export function loadMigrations(dir = DIR): Migration[] {
         .filter(Boolean)
       return { version: Number(f.slice(0, 3)), name: f, statements, checksum: createHash('sha256').update(text).digest('hex').slice(0, 16) }
     })
+  // Two files with one number would be applied as one version and the second silently skipped.
+  for (let i = 1; i < list.length; i++)
+    if (list[i].version === list[i - 1].version) throw new Error(`migrations ${list[i - 1].name} and ${list[i].name} share the number ${list[i].version}: renumber one`)
+  return list
 }
 
 export async function migrate(db: Db, log?: { info: (o: object, m: string) => void }): Promise<number[]> {
@@ -34,12 +38,24 @@ export async function migrate(db: Db, log?: { info: (o: object, m: string) => vo
       version UInt32, name String, checksum String, applied_at DateTime64(3, 'Asia/Shanghai') DEFAULT now64(3)
     ) ENGINE = ReplacingMergeTree ORDER BY version`,
   })
+  // Steps of a migration are recorded as they complete, so a crash part-way resumes after the last
+  // finished statement instead of repeating ones that are not idempotent (EXCHANGE TABLES, INSERT … SELECT).
+  await db.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migration_steps (
+      version UInt32, step UInt32, applied_at DateTime64(3, 'Asia/Shanghai') DEFAULT now64(3)
+    ) ENGINE = ReplacingMergeTree ORDER BY (version, step)`,
+  })
   const done = new Set((await queryRows<{ version: number }>(db, 'SELECT version FROM schema_migrations FINAL')).map((r) => r.version))
   const applied: number[] = []
   for (const m of loadMigrations()) {
     if (done.has(m.version)) continue
-    // Statements are written idempotently (IF NOT EXISTS), so a crash between them is safe to re-run.
-    for (const q of m.statements) await db.command({ query: q })
+    const steps = new Set((await queryRows<{ step: number }>(db,
+      'SELECT step FROM schema_migration_steps FINAL WHERE version = {v:UInt32}', { v: m.version })).map((r) => Number(r.step)))
+    for (const [i, q] of m.statements.entries()) {
+      if (steps.has(i)) continue
+      await db.command({ query: q })
+      await db.insert({ table: 'schema_migration_steps', values: [{ version: m.version, step: i }], format: 'JSONEachRow' })
+    }
     await db.insert({ table: 'schema_migrations', values: [{ version: m.version, name: m.name, checksum: m.checksum }], format: 'JSONEachRow' })
     applied.push(m.version)
     log?.info({ migration: m.name }, 'migration applied')

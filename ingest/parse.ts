@@ -1,28 +1,86 @@
 // Splits a request body (NDJSON, or one JSON array) into items that keep their line number and raw text.
+// Bytes are decoded line by line and strictly: a line that is not UTF-8 is rejected by its number
+// instead of being silently changed into replacement characters.
 export interface BodyItem { line: number; raw: string; value?: unknown; parseError?: string }
 
-export function splitBody(body: string): BodyItem[] {
+/** More lines than a request may carry (answered 413 before any work is done). */
+export class TooManyLinesError extends Error {
+  constructor(readonly lines: number, readonly max: number) {
+    super(`${lines} lines in one request; at most ${max} are taken: split the file into requests of ${max} lines or fewer`)
+  }
+}
+
+const strict = new TextDecoder('utf-8', { fatal: true })
+const lenient = new TextDecoder('utf-8')
+const NOT_UTF8 = 'not valid UTF-8: send text encoded as UTF-8 (an export in GBK/GB18030 must be converted first)'
+
+export function splitBody(body: Buffer | string, maxLines = Infinity): BodyItem[] {
+  return splitBodyLazy(body, maxLines).map((f) => f())
+}
+
+/**
+ * The items of a body, each parsed when called: the caller can yield to the event loop between
+ * them, so a large body does not hold up health checks and other requests.
+ */
+export function splitBodyLazy(body: Buffer | string, maxLines = Infinity): (() => BodyItem)[] {
+  const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
   // Exports saved by Windows tools often start with a byte-order mark.
-  if (body.charCodeAt(0) === 0xfeff) body = body.slice(1)
-  const trimmed = body.trimStart()
-  if (trimmed.startsWith('[')) {
+  const start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
+  let i = start
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++
+  if (buf[i] === 0x5b /* [ */) {
     try {
-      const arr = JSON.parse(trimmed)
-      if (Array.isArray(arr)) return arr.map((value, i) => ({ line: i + 1, raw: JSON.stringify(value), value }))
-    } catch {
+      const arr = JSON.parse(strict.decode(buf.subarray(i)))
+      if (Array.isArray(arr)) {
+        if (arr.length > maxLines) throw new TooManyLinesError(arr.length, maxLines)
+        return arr.map((value, k) => () => ({ line: k + 1, raw: JSON.stringify(value), value }))
+      }
+    } catch (e) {
+      if (e instanceof TooManyLinesError) throw e
       // Not a valid array as a whole: fall through and report line by line, so good lines survive.
     }
   }
-  const items: BodyItem[] = []
-  const lines = body.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, '')
-    if (raw.trim() === '') continue
-    try {
-      items.push({ line: i + 1, raw, value: JSON.parse(raw) })
-    } catch (e) {
-      items.push({ line: i + 1, raw, parseError: `malformed JSON: ${(e as Error).message}` })
+  // Lines are located first (cheap), so an oversized request is refused before any parsing.
+  const bounds: [number, number, number][] = []
+  for (let s = start, line = 1; s <= buf.length; line++) {
+    let e = buf.indexOf(0x0a, s)
+    if (e < 0) e = buf.length
+    const end = e > s && buf[e - 1] === 0x0d ? e - 1 : e
+    if (!isBlank(buf, s, end)) {
+      bounds.push([s, end, line])
+      if (bounds.length > maxLines) throw new TooManyLinesError(countLines(buf, e, bounds.length), maxLines)
     }
+    s = e + 1
   }
-  return items
+  return bounds.map(([s, e, line]) => () => itemAt(buf, s, e, line))
+}
+
+function itemAt(buf: Buffer, s: number, e: number, line: number): BodyItem {
+  let raw: string
+  try {
+    raw = strict.decode(buf.subarray(s, e))
+  } catch {
+    return { line, raw: lenient.decode(buf.subarray(s, e)), parseError: NOT_UTF8 }
+  }
+  try {
+    return { line, raw, value: JSON.parse(raw) }
+  } catch (err) {
+    return { line, raw, parseError: `malformed JSON: ${(err as Error).message}` }
+  }
+}
+
+function isBlank(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] !== 0x20 && buf[i] !== 0x09 && buf[i] !== 0x0d) return false
+  return true
+}
+
+function countLines(buf: Buffer, from: number, seen: number): number {
+  let n = seen
+  for (let s = from + 1; s < buf.length; ) {
+    let e = buf.indexOf(0x0a, s)
+    if (e < 0) e = buf.length
+    if (!isBlank(buf, s, e)) n++
+    s = e + 1
+  }
+  return n
 }

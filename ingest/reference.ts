@@ -18,8 +18,10 @@ export class Reference {
   readonly countyByCode = new Map<string, County>()
   readonly townCodes = new Set<string>()
   readonly categoryByCode = new Map<string, Category>()
+  /** The city's extent from its district map, with a margin: positions outside it are not in the city. */
+  readonly bbox: BBox
 
-  constructor(regions: Regions, categories: Categories) {
+  constructor(regions: Regions, categories: Categories, geo?: GeoJson) {
     this.regions = regions
     this.categories = categories
     for (const c of regions.counties) {
@@ -27,10 +29,31 @@ export class Reference {
       for (const t of c.towns) this.townCodes.add(t.code)
     }
     for (const c of categories.categories) this.categoryByCode.set(c.code, c)
+    this.bbox = geo ? extent(geo, 0.05) : { minLon: -180, maxLon: 180, minLat: -90, maxLat: 90 }
   }
 
   static load(): Reference {
-    cached ??= new Reference(read<Regions>('./refdata/zhengzhou.regions.json'), read<Categories>('./refdata/categories.v1.json'))
+    cached ??= new Reference(
+      read<Regions>('./refdata/zhengzhou.regions.json'),
+      read<Categories>('./refdata/categories.v1.json'),
+      read<GeoJson>('../web/public/geo/zhengzhou.json'),
+    )
     return cached
   }
+}
+
+export interface BBox { minLon: number; maxLon: number; minLat: number; maxLat: number }
+interface GeoJson { features: { geometry: { coordinates: unknown } }[] }
+
+function extent(geo: GeoJson, margin: number): BBox {
+  const b: BBox = { minLon: Infinity, maxLon: -Infinity, minLat: Infinity, maxLat: -Infinity }
+  const walk = (c: unknown): void => {
+    if (!Array.isArray(c)) return
+    if (typeof c[0] === 'number' && typeof c[1] === 'number') {
+      b.minLon = Math.min(b.minLon, c[0]); b.maxLon = Math.max(b.maxLon, c[0])
+      b.minLat = Math.min(b.minLat, c[1]); b.maxLat = Math.max(b.maxLat, c[1])
+    } else c.forEach(walk)
+  }
+  for (const f of geo.features) walk(f.geometry.coordinates)
+  return { minLon: b.minLon - margin, maxLon: b.maxLon + margin, minLat: b.minLat - margin, maxLat: b.maxLat + margin }
 }

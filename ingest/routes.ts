@@ -2,13 +2,15 @@
 import type { FastifyInstance } from 'fastify'
 import { createGunzip } from 'node:zlib'
 import type { IngestService, IngestKind } from './service'
-import { WriterBusyError, WriterClosedError } from './batch-writer'
+import { WriterBusyError, WriterClosedError, StorageError } from './batch-writer'
+import { TooManyLinesError } from './parse'
 
 export function ingestRoutes(service: IngestService) {
   return async function plugin(app: FastifyInstance) {
-    // Bodies are split and parsed line by line by the service, so one bad line cannot sink the request.
+    // Bodies are kept as bytes and split, decoded (strict UTF-8) and parsed line by line by the
+    // service, so one bad line cannot sink the request.
     app.removeAllContentTypeParsers()
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
     // Sources may compress large batches; the body limit then applies to the decompressed text.
     app.addHook('preParsing', async (req, _reply, payload) => {
       const enc = String(req.headers['content-encoding'] ?? '').toLowerCase()
@@ -21,19 +23,31 @@ export function ingestRoutes(service: IngestService) {
 
     for (const kind of ['records', 'events'] as IngestKind[]) {
       app.post(`/api/ingest/${kind}`, async (req, reply) => {
-        const body = typeof req.body === 'string' ? req.body : ''
-        if (body.trim() === '') return reply.code(400).send({ error: 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+        if (isBlank(body)) return reply.code(400).send({ error: 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
         try {
           const res = await service.ingest(kind, body, req.id)
           if (res.rejected > 0) req.log.info({ kind, accepted: res.accepted, rejected: res.rejected }, 'ingest with rejections')
           return reply.code(res.accepted === 0 && res.rejected > 0 ? 422 : 200).send(res)
         } catch (e) {
-          // Storage refused the batch: nothing of this request is acknowledged, the source must resend it.
+          if (e instanceof TooManyLinesError) return reply.code(413).send({ error: e.message, request_id: req.id })
+          // Storage refused the batch. Some of this request's rows may have been stored before it
+          // failed; resending the whole request is safe because re-sends are never doubled.
           const busy = e instanceof WriterBusyError || e instanceof WriterClosedError
-          req.log.error({ kind, err: (e as Error).message }, 'ingest not stored')
-          return reply.code(503).header('retry-after', busy ? '1' : '5').send({ error: `not stored, resend: ${(e as Error).message}` })
+          req.log.error({ kind, err: e instanceof StorageError ? e.detail : (e as Error).message }, 'ingest not stored')
+          return reply.code(503).header('retry-after', busy ? '1' : '5').send({
+            error: busy
+              ? 'ingest is busy: resend this request after Retry-After seconds (re-sends are never doubled)'
+              : 'storage is unavailable: resend this whole request after Retry-After seconds (re-sends are never doubled)',
+            request_id: req.id,
+          })
         }
       })
     }
   }
+}
+
+function isBlank(b: Buffer): boolean {
+  for (const c of b) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+  return true
 }

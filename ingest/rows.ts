@@ -67,6 +67,7 @@ export function recordRow(r: RecordParsed, secret: string) {
     callback_solved: cb?.solved == null ? null : cb.solved ? 1 : 0,
     satisfaction_first: cb?.satisfaction_first ?? null,
     satisfaction_final: cb?.satisfaction_final ?? null,
+    is_deleted: 0,
   }
 }
 export type RecordRow = ReturnType<typeof recordRow>
@@ -84,6 +85,9 @@ export function eventRow(e: EventParsed) {
     to_unit: e.to_unit,
     counterpart_id: e.counterpart_id,
     note: maskText(e.note),
+    // The source's version of the event when it sends one; else 0, and the last one sent wins.
+    version: chTime(e.updated_at ?? 0),
+    is_deleted: 0,
   }
 }
 export type EventRow = ReturnType<typeof eventRow>

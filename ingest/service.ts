@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto'
 import type { Db } from '../analytics/clickhouse'
 import type { IngestResponse } from '../model/api'
 import { BatchWriter } from './batch-writer'
-import { splitBody } from './parse'
+import { splitBodyLazy, type BodyItem } from './parse'
+import { relocator, monthOf } from './relocate'
 import { checkRecord, checkEvent, itemId, type FieldError } from './validate'
 import { recordRow, eventRow, type RecordRow, type EventRow } from './rows'
 import { maskText } from './privacy'
@@ -21,10 +22,16 @@ export interface IngestOptions {
   secret: string
   maxRows: number
   flushMs: number
+  /** Lines one request may carry; more is refused whole (413). */
+  maxLines?: number
   log?: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void; info: (o: object, m: string) => void }
 }
 
 const MAX_RAW = 8000
+// A line's answer names at most this many problems, so an answer stays proportional to its request.
+const MAX_ERRORS_PER_LINE = 5
+// Validation yields to the event loop this often, so health checks and other senders are served meanwhile.
+const YIELD_EVERY = 500
 
 export class IngestService {
   readonly records: BatchWriter<RecordRow>
@@ -35,49 +42,86 @@ export class IngestService {
 
   constructor(db: Db, private readonly o: IngestOptions) {
     const common = { maxRows: o.maxRows, flushMs: o.flushMs, log: o.log }
-    this.records = new BatchWriter<RecordRow>(db, { ...common, table: 'records', keyOf: (r) => `${r.platform}|${r.source_id}|${r.version}` })
-    this.events = new BatchWriter<EventRow>(db, { ...common, table: 'events', keyOf: (e) => `${e.platform}|${e.event_id}` })
-    this.quarantine = new BatchWriter<QuarantineRow>(db, { ...common, table: 'quarantine', keyOf: (q) => `${q.request_id}|${q.line}` })
+    this.records = new BatchWriter<RecordRow>(db, {
+      ...common, table: 'records', partitionOf: (r) => monthOf(r.received_at),
+      prepare: relocator<RecordRow>(db, {
+        table: 'records', idColumn: 'source_id', timeColumn: 'received_at',
+        key: (r) => [r.platform, r.source_id], time: (r) => r.received_at, version: (r) => r.version,
+        tombstone: (r, t) => ({ ...r, received_at: t, is_deleted: 1, title: '', content: '', source_category: '' }),
+      }),
+    })
+    this.events = new BatchWriter<EventRow>(db, {
+      ...common, table: 'events', partitionOf: (e) => monthOf(e.at),
+      prepare: relocator<EventRow>(db, {
+        table: 'events', idColumn: 'event_id', timeColumn: 'at',
+        key: (e) => [e.platform, e.event_id], time: (e) => e.at, version: (e) => e.version,
+        tombstone: (e, t) => ({ ...e, at: t, is_deleted: 1, note: '' }),
+      }),
+    })
+    this.quarantine = new BatchWriter<QuarantineRow>(db, { ...common, table: 'quarantine' })
   }
 
-  /** Ingests one request body (NDJSON or a JSON array). Rejects only if storage failed: then nothing is acknowledged. */
-  async ingest(kind: IngestKind, body: string, requestId: string = randomUUID()): Promise<IngestResponse> {
-    const items = splitBody(body)
+  /**
+   * Ingests one request body (NDJSON or a JSON array). Answers every line; rejects only if storage
+   * failed (then the sender resends the request; re-sends are never doubled).
+   */
+  async ingest(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID()): Promise<IngestResponse> {
+    const items = splitBodyLazy(body, this.o.maxLines ?? Infinity)
     const results: IngestResponse['results'] = []
     const quarantined: QuarantineRow[] = []
     const accepted: (RecordRow | EventRow)[] = []
+    const acceptedAt: { result: number; raw: string }[] = []
     const idKey = kind === 'records' ? 'source_id' : 'event_id'
-    for (const item of items) {
+    const reject = (item: BodyItem, id: string | null, errors: FieldError[]) => {
+      results.push({ line: item.line, id, status: 'rejected', errors: capErrors(errors) })
+      quarantined.push(this.quarantineRow(kind, requestId, item.line, id, errors, item.raw))
+    }
+    for (let k = 0; k < items.length; k++) {
+      if (k % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r))
+      const item = items[k]()
       const id = item.parseError ? null : itemId(item.value, idKey)
-      let errors: FieldError[]
-      if (item.parseError) errors = [{ field: '(line)', reason: item.parseError }]
-      else {
-        const c = kind === 'records' ? checkRecord(item.value, this.ref) : checkEvent(item.value)
-        if (c.ok) {
-          accepted.push(kind === 'records' ? recordRow(c.value as never, this.o.secret) : eventRow(c.value as never))
-          results.push({ line: item.line, id, status: 'accepted' })
-          continue
-        }
-        errors = c.errors
-      }
-      results.push({ line: item.line, id, status: 'rejected', errors })
-      quarantined.push({
-        kind, request_id: requestId, line: item.line, source_key: id ?? '',
-        errors: JSON.stringify(errors),
-        // Raw text is kept for the operator, but never with a phone or ID number in clear.
-        raw: maskText(stripCallerPhone(item.raw)).slice(0, MAX_RAW),
-      })
+      if (item.parseError) { reject(item, id, [{ field: '(line)', reason: item.parseError }]); continue }
+      const c = kind === 'records' ? checkRecord(item.value, this.ref) : checkEvent(item.value)
+      if (!c.ok) { reject(item, id, c.errors); continue }
+      accepted.push(kind === 'records' ? recordRow(c.value as never, this.o.secret) : eventRow(c.value as never))
+      acceptedAt.push({ result: results.length, raw: item.raw })
+      results.push({ line: item.line, id, status: 'accepted' })
     }
     const writer = kind === 'records' ? this.records : this.events
-    await Promise.all([writer.write(accepted as never[]), this.quarantine.write(quarantined)])
-    this.totals[kind] += accepted.length
-    this.totals.rejected += quarantined.length
-    return { accepted: accepted.length, rejected: quarantined.length, results }
+    const [outcomes] = await Promise.all([writer.write(accepted as never[]), this.quarantine.write(quarantined)])
+    // Lines ClickHouse itself refused (validation should have caught them) are answered and kept like any rejected line.
+    const refused: QuarantineRow[] = []
+    outcomes.forEach((out, i) => {
+      if (out.ok) return
+      const r = results[acceptedAt[i].result]
+      const errors = [{ field: '(line)', reason: out.reason }]
+      results[acceptedAt[i].result] = { ...r, status: 'rejected', errors }
+      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].raw))
+    })
+    await this.quarantine.write(refused)
+    const nRejected = quarantined.length + refused.length
+    this.totals[kind] += accepted.length - refused.length
+    this.totals.rejected += nRejected
+    return { accepted: accepted.length - refused.length, rejected: nRejected, request_id: requestId, results }
+  }
+
+  private quarantineRow(kind: string, requestId: string, line: number, id: string | null, errors: FieldError[], raw: string): QuarantineRow {
+    return {
+      kind, request_id: requestId, line, source_key: id ?? '',
+      errors: JSON.stringify(capErrors(errors)),
+      // Raw text is kept for the operator, but never with a phone or ID number in clear.
+      raw: maskText(stripCallerPhone(raw)).slice(0, MAX_RAW),
+    }
   }
 
   async close(): Promise<void> {
     await Promise.all([this.records.close(), this.events.close(), this.quarantine.close()])
   }
+}
+
+function capErrors(errors: FieldError[]): FieldError[] {
+  if (errors.length <= MAX_ERRORS_PER_LINE) return errors
+  return [...errors.slice(0, MAX_ERRORS_PER_LINE), { field: '(line)', reason: `and ${errors.length - MAX_ERRORS_PER_LINE} more problems` }]
 }
 
 /** The caller_phone field of a raw line is replaced wholesale: its format may defeat the text masks. */

@@ -27,8 +27,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+/**
+ * Text ClickHouse cannot store: a lone UTF-16 surrogate (JSON "\ud800" without its pair) has no
+ * UTF-8 form, and would make ClickHouse refuse the whole batch it sits in.
+ */
+// With the u flag a well-formed pair is one code point, so this matches only an unpaired half.
+const LONE_SURROGATE = /\p{Cs}/u
+
+function badText(value: unknown, path: string, out: FieldError[]): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) out.push({ field: path || '(record)', reason: 'contains a lone UTF-16 surrogate (e.g. \\ud800 without its pair): not valid Unicode text' })
+  } else if (Array.isArray(value)) value.forEach((v, i) => badText(v, `${path}.${i}`, out))
+  else if (isObject(value)) for (const [k, v] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(k)) out.push({ field: '(record)', reason: 'a field name contains a lone UTF-16 surrogate' })
+    badText(v, path ? `${path}.${k}` : k, out)
+  }
+}
+
 export function checkRecord(value: unknown, ref: Reference): Checked<RecordParsed> {
   if (!isObject(value)) return { ok: false, errors: [{ field: '(record)', reason: 'a record must be a JSON object' }] }
+  const text: FieldError[] = []
+  badText(value, '', text)
+  if (text.length) return { ok: false, errors: text }
   const r = RecordInput.safeParse(value)
   if (!r.success) return { ok: false, errors: zodErrors(r.error, value) }
   const rec = r.data
@@ -37,6 +57,13 @@ export function checkRecord(value: unknown, ref: Reference): Checked<RecordParse
     errors.push({ field: 'county_code', reason: `unknown county code ${rec.county_code} (not a division of ${ref.regions.city.name} ${ref.regions.city.code})` })
   else if (rec.town_code && !ref.townCodes.has(rec.town_code))
     errors.push({ field: 'town_code', reason: `unknown street/town code ${rec.town_code} in ${ref.countyByCode.get(rec.county_code)!.name}` })
+  if (rec.lat !== null && rec.lon !== null) {
+    const b = ref.bbox
+    if (rec.lat === 0 && rec.lon === 0)
+      errors.push({ field: 'lat', reason: 'lat/lon 0,0 is a placeholder, not a place: send null when the position is unknown' })
+    else if (rec.lat < b.minLat || rec.lat > b.maxLat || rec.lon < b.minLon || rec.lon > b.maxLon)
+      errors.push({ field: 'lat', reason: `position ${rec.lat},${rec.lon} is outside ${ref.regions.city.name} (lat ${b.minLat.toFixed(2)}…${b.maxLat.toFixed(2)}, lon ${b.minLon.toFixed(2)}…${b.maxLon.toFixed(2)}); lat and lon swapped?` })
+  }
   if (rec.category_code && !ref.categoryByCode.has(rec.category_code))
     errors.push({ field: 'category_code', reason: `unknown unified category ${rec.category_code} (catalogue ${ref.categories.version})` })
   return errors.length ? { ok: false, errors } : { ok: true, value: rec }
@@ -44,6 +71,9 @@ export function checkRecord(value: unknown, ref: Reference): Checked<RecordParse
 
 export function checkEvent(value: unknown): Checked<EventParsed> {
   if (!isObject(value)) return { ok: false, errors: [{ field: '(event)', reason: 'an event must be a JSON object' }] }
+  const text: FieldError[] = []
+  badText(value, '', text)
+  if (text.length) return { ok: false, errors: text }
   const r = EventInput.safeParse(value)
   return r.success ? { ok: true, value: r.data } : { ok: false, errors: zodErrors(r.error, value) }
 }

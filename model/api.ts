@@ -73,6 +73,8 @@ export const IngestOutcome = z.object({
 export const IngestResponse = z.object({
   accepted: z.number(),
   rejected: z.number(),
+  // Names this request in the quarantine and the log; also sent as the x-request-id header.
+  request_id: z.string().optional(),
   results: z.array(IngestOutcome),
 })
 export type IngestResponse = z.infer<typeof IngestResponse>

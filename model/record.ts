@@ -194,6 +194,9 @@ export const EventInput = z
     // The record id of the same matter on the other platform, when the event links the two.
     counterpart_id: z.string().max(64).default(''),
     note: z.string().max(2000).default(''),
+    // Version of this event at the source: a corrected event sent later with a later updated_at
+    // replaces the stored one; without it the last one sent wins.
+    updated_at: OptTs,
   })
   .strict()
   .superRefine((e, ctx) => {

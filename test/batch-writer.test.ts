@@ -4,15 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { openDb, queryRows, type Db } from '../analytics/clickhouse'
-import { BatchWriter, WriterClosedError, WriterBusyError } from '../ingest/batch-writer'
+import { BatchWriter, WriterClosedError, WriterBusyError, StorageError } from '../ingest/batch-writer'
 
-type R = { k: string; v: number }
+type R = { k: string; v: number; s?: string }
 let db: Db
 let dir: string
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'linkage-bw-'))
   db = openDb({ dataDir: dir })
-  await db.command({ query: `CREATE TABLE t (k String, v UInt32) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100` })
+  await db.command({ query: `CREATE TABLE t (k String, v UInt32, s String DEFAULT '') ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100` })
+  await db.command({ query: `CREATE TABLE tm (k String, d Date) ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY k` })
 })
 afterAll(async () => { await db.close(); rmSync(dir, { recursive: true, force: true }) })
 
@@ -21,7 +22,7 @@ const rows = (from: number, k: number) => Array.from({ length: k }, (_, i) => ({
 
 describe('BatchWriter', () => {
   it('flushes a full batch at once and resolves writes only when stored', async () => {
-    const w = new BatchWriter<R>(db, { table: 't', maxRows: 100, flushMs: 300, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 100, flushMs: 300 })
     const done = w.write(rows(0, 250))
     // Two full batches go at once; the remaining 50 wait for the timer.
     await new Promise((r) => setTimeout(r, 150))
@@ -33,7 +34,7 @@ describe('BatchWriter', () => {
   })
 
   it('flushes on time when the batch does not fill', async () => {
-    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 30, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 30 })
     const before = await n()
     const t0 = Date.now()
     await w.write(rows(1000, 5))
@@ -43,7 +44,7 @@ describe('BatchWriter', () => {
   })
 
   it('flushes what is buffered on close and refuses writes afterwards', async () => {
-    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 60_000, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 60_000 })
     const before = await n()
     const p = w.write(rows(2000, 7))
     await w.close()
@@ -53,7 +54,7 @@ describe('BatchWriter', () => {
   })
 
   it('does not store the same batch twice when it is sent again', async () => {
-    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 5, keyOf: (r) => r.k })
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 5 })
     const before = await n()
     await w.write(rows(4000, 3))
     await w.write(rows(4000, 3))
@@ -62,11 +63,48 @@ describe('BatchWriter', () => {
   })
 
   it('rejects every waiting write when ClickHouse refuses the batch, and refuses past its buffer limit', async () => {
-    const w = new BatchWriter<R>(db, { table: 'no_such_table', maxRows: 10, flushMs: 5, retries: 1, keyOf: (r) => r.k })
-    await expect(w.write([{ k: 'x', v: 1 }])).rejects.toThrow(/no_such_table|UNKNOWN_TABLE|doesn't exist/i)
+    const w = new BatchWriter<R>(db, { table: 'no_such_table', maxRows: 10, flushMs: 5, retries: 1 })
+    const e = await w.write([{ k: 'x', v: 1 }]).catch((x) => x)
+    expect(e).toBeInstanceOf(StorageError)
+    // The sender is told to resend; the detail (ClickHouse's internals) goes to the log only.
+    expect(e.message).toBe('storage unavailable')
+    expect(e.detail).toMatch(/no_such_table|UNKNOWN_TABLE|doesn't exist/i)
     expect(w.stats.failures).toBe(1)
-    const small = new BatchWriter<R>(db, { table: 't', maxRows: 10, flushMs: 60_000, maxBuffered: 5, keyOf: (r) => r.k })
+    const small = new BatchWriter<R>(db, { table: 't', maxRows: 10, flushMs: 60_000, maxBuffered: 5 })
     await expect(small.write(rows(5000, 6))).rejects.toBeInstanceOf(WriterBusyError)
     await small.close()
+  })
+
+  it('stores a changed row with the same key (the token comes from content, not keys)', async () => {
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 5 })
+    await w.write([{ k: 'c1', v: 1 }])
+    await w.write([{ k: 'c1', v: 2 }])
+    const rows = await queryRows<{ v: number }>(db, `SELECT v FROM t WHERE k = 'c1' ORDER BY v`)
+    expect(rows.map((r) => Number(r.v))).toEqual([1, 2])
+    await w.close()
+  })
+
+  it('isolates rows ClickHouse refuses and stores the others of the same batch, from every caller', async () => {
+    const w = new BatchWriter<R>(db, { table: 't', maxRows: 10_000, flushMs: 20 })
+    const before = await n()
+    // Two callers share one batch; one of them carries a lone surrogate, which JSONEachRow refuses.
+    const a = w.write([{ k: 'p1', v: 1 }, { k: 'p2', v: 2, s: 'bad \ud800' }, { k: 'p3', v: 3 }])
+    const b = w.write(rows(6000, 20))
+    const [oa, ob] = await Promise.all([a, b])
+    expect(oa.map((o) => o.ok)).toEqual([true, false, true])
+    expect(oa[1]).toMatchObject({ ok: false, reason: expect.stringMatching(/surrogate|escape/i) })
+    expect(ob.every((o) => o.ok)).toBe(true)
+    expect(await n()).toBe(before + 22)
+    expect(w.stats.poisoned).toBe(1)
+    await w.close()
+  })
+
+  it('inserts rows spanning more than 100 partitions in groups', async () => {
+    const w = new BatchWriter<{ k: string; d: string }>(db, { table: 'tm', maxRows: 10_000, flushMs: 5, partitionOf: (r) => r.d.slice(0, 7) })
+    const months = Array.from({ length: 142 }, (_, i) => ({ k: `m${i}`, d: `${2014 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-15` }))
+    const out = await w.write(months)
+    expect(out.every((o) => o.ok)).toBe(true)
+    expect(Number((await queryRows<{ n: number }>(db, 'SELECT count() AS n FROM tm'))[0].n)).toBe(142)
+    await w.close()
   })
 })

@@ -3,6 +3,7 @@
 // free-text content (titles are masked at ingest), so nothing personal leaves in an export.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { Readable } from 'node:stream'
 import type { Db } from '../clickhouse'
 import { parseWindow, windowParams } from '../metrics/window'
 
@@ -17,7 +18,7 @@ export const EXPORT_COLUMNS = [
 
 const Query = z.object({ from: z.string().optional(), to: z.string().optional(), platform: z.enum(['12345', '110']).optional() })
 
-export function exportRoutes(db: Db) {
+export function exportRoutes(db: Db, pageRows = 50_000) {
   return async function plugin(app: FastifyInstance) {
     app.get('/api/export/records', async (req, reply) => {
       const q = Query.safeParse(req.query)
@@ -25,19 +26,35 @@ export function exportRoutes(db: Db) {
       const w = parseWindow(q.data, Date.now(), 1)
       if (w.to - w.from > MAX_DAYS * 86_400_000) return reply.code(400).send({ error: `window longer than ${MAX_DAYS} days: export month by month` })
       const cols = EXPORT_COLUMNS.map((c) => (c === 'version' ? 'toString(version) AS version' : c)).join(', ')
-      const rs = await db.query({
-        query: `SELECT ${cols} FROM records FINAL
-          WHERE received_at >= {from:DateTime64(3, 'Asia/Shanghai')} AND received_at < {to:DateTime64(3, 'Asia/Shanghai')}
-          ${q.data.platform ? 'AND platform = {platform:String}' : ''}
-          ORDER BY platform, source_id`,
-        format: 'JSONEachRow',
-        query_params: { ...windowParams(w), ...(q.data.platform ? { platform: q.data.platform } : {}) },
-      })
-      const name = `records_${windowParams(w).from.slice(0, 10)}_${windowParams(w).to.slice(0, 10)}${q.data.platform ? '_' + q.data.platform : ''}.ndjson`
+      const platform = q.data.platform
+      const params = { ...windowParams(w), ...(platform ? { platform } : {}) }
+      const name = `records_${params.from.slice(0, 10)}_${params.to.slice(0, 10)}${platform ? '_' + platform : ''}.ndjson`
+      // Streamed page by page (keyset on the sort key): a month of a large city is far larger than one
+      // string may be, and the first rows leave before the last are read.
+      async function* pages() {
+        let after: { p: string; s: string } | null = null
+        for (;;) {
+          const rs = await db.query({
+            query: `SELECT ${cols} FROM records FINAL
+              WHERE received_at >= {from:DateTime64(3, 'Asia/Shanghai')} AND received_at < {to:DateTime64(3, 'Asia/Shanghai')}
+              ${platform ? 'AND platform = {platform:String}' : ''}
+              ${after ? 'AND (platform, source_id) > ({ap:String}, {as:String})' : ''}
+              ORDER BY platform, source_id LIMIT {page:UInt32}`,
+            format: 'JSONEachRow',
+            query_params: { ...params, page: pageRows, ...(after ? { ap: after.p, as: after.s } : {}) },
+          })
+          const rows = (await rs.json()) as Record<string, unknown>[]
+          if (rows.length === 0) return
+          yield rows.map((r) => JSON.stringify(r)).join('\n') + '\n'
+          if (rows.length < pageRows) return
+          const last = rows[rows.length - 1]
+          after = { p: String(last.platform), s: String(last.source_id) }
+        }
+      }
       return reply
         .header('content-type', 'application/x-ndjson; charset=utf-8')
         .header('content-disposition', `attachment; filename="${name}"`)
-        .send(await rs.text()) // bounded by MAX_DAYS; the embedded engine buffers results anyway
+        .send(Readable.from(pages()))
     })
   }
 }

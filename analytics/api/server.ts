@@ -2,15 +2,16 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { existsSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import type { Db } from '../clickhouse'
-import { queryRows } from '../clickhouse'
 import type { IngestService } from '../../ingest/service'
 import { ingestRoutes } from '../../ingest/routes'
 import { MetricsQueries } from '../metrics/queries'
 import { metricsRoutes } from './metrics-routes'
 import { exportRoutes } from './export-routes'
+import { quarantineRoutes } from './quarantine-routes'
 
 export interface ServerDeps {
   db: Db
@@ -19,6 +20,11 @@ export interface ServerDeps {
   logger: Logger
   maxBodyBytes: number
   metricsCacheMs?: number
+  /** A request must arrive whole within this time, and its headers within headersTimeoutMs. */
+  requestTimeoutMs?: number
+  /** Rows per page of a streamed export. */
+  exportPageRows?: number
+  headersTimeoutMs?: number
   /** Extra readiness checks (e.g. Redis); each returns null when fine or a reason. */
   readiness?: Record<string, () => Promise<string | null>>
 }
@@ -27,7 +33,16 @@ const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   // Per-request lines are off: polling dashboards would flood the log; errors are logged where they happen.
-  const app = Fastify({ loggerInstance: d.logger, bodyLimit: d.maxBodyBytes, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
+  const app = Fastify({
+    loggerInstance: d.logger,
+    bodyLimit: d.maxBodyBytes,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Request ids name quarantined lines and log entries durably: they must never repeat, across restarts too.
+    genReqId: () => randomUUID(),
+    requestTimeout: d.requestTimeoutMs ?? 120_000,
+  }) as unknown as FastifyInstance
+  app.server.headersTimeout = d.headersTimeoutMs ?? 20_000
+  app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
 
   // Internal errors are logged, not shown: messages can carry query text.
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
@@ -48,16 +63,9 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(ingestRoutes(d.ingest))
   await app.register(metricsRoutes(d.metrics, d.metricsCacheMs))
-  await app.register(exportRoutes(d.db))
+  await app.register(exportRoutes(d.db, d.exportPageRows))
 
-  // Recently rejected input with reasons, for the operator fixing a source (raw text is masked at ingest).
-  app.get('/api/ingest/quarantine', async (req) => {
-    const limit = Math.min(500, Math.max(1, Number((req.query as { limit?: string }).limit ?? 100) || 100))
-    const rows = await queryRows(d.db,
-      `SELECT toString(quarantined_at) AS quarantined_at, kind, request_id, line, source_key, errors, raw
-       FROM quarantine ORDER BY quarantined_at DESC LIMIT {limit:UInt32}`, { limit })
-    return { rows: rows.map((r) => ({ ...r, errors: JSON.parse(String(r.errors)) })) }
-  })
+  await app.register(quarantineRoutes(d.db))
 
   if (existsSync(WEB_DIST)) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
   else app.get('/', async () => 'dashboard not built: run `npm run build`')
