@@ -29,12 +29,21 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const logger = opts.logger ?? makeLogger(cfg.LOG_LEVEL)
   if (isDevSecret(cfg)) logger.warn('CALLER_HASH_SECRET is the development default; set your own before real data arrives')
   const redis = opts.jobs === false ? null : await ensureRedis(cfg.redisUrl, cfg.redisUrlExplicit, logger)
+  // No Redis is no reason to stop ingest and the dashboard: jobs start paused and resume when it answers.
+  if (redis?.unavailable) logger.error({ redis: redis.url }, redis.unavailable)
   const db = openDb({ url: cfg.CLICKHOUSE_URL, dataDir: cfg.DATA_DIR, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE })
   logger.info({ clickhouse: db.mode, dataDir: db.mode === 'embedded' ? cfg.DATA_DIR : undefined }, 'storage open')
   await migrate(db, logger)
   const ingest = new IngestService(db, { secret: cfg.CALLER_HASH_SECRET, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, log: logger })
-  const metrics = new MetricsQueries(db, { responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN })
-  const jobs = redis ? await startJobs({ redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger }) : null
+  const metrics = new MetricsQueries(db, {
+    responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN,
+    responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE,
+  })
+  const jobs = redis ? await startJobs({
+    redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger,
+    startPaused: redis.unavailable !== null, overdueFactor: cfg.JOB_OVERDUE_FACTOR, overdueMarginMs: cfg.JOB_OVERDUE_MARGIN_MS,
+    verifyEveryMs: cfg.JOB_SCHEDULE_CHECK_MS, outageLogEveryMs: cfg.REDIS_OUTAGE_LOG_EVERY_MS,
+  }) : null
   const server = await buildServer({
     db, ingest, metrics, logger,
     maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,
@@ -42,7 +51,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
     exportPageRows: cfg.EXPORT_PAGE_ROWS,
     headersTimeoutMs: cfg.HTTP_HEADERS_TIMEOUT_MS,
     metricsCacheMs: cfg.METRICS_CACHE_MS,
-    readiness: jobs ? { redis: jobs.ping } : {},
+    readiness: jobs ? jobs.readiness : {},
   })
   const address = await server.listen({ port: cfg.PORT, host: cfg.HOST })
   const port = Number(new URL(address).port)

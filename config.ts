@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start-up.
 import { z } from 'zod'
+import { KINDS_110 } from './model/record'
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
@@ -37,6 +38,20 @@ export const ConfigSchema = z
     // Response-rate limits (响应时限): the handling unit or police must respond within these.
     RESPONSE_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
     RESPONSE_LIMIT_110_MIN: z.coerce.number().int().min(1).default(30),
+    // 110 kinds that are not judged on response when no police were sent (cities classify calls
+    // differently): comma-separated KINDS_110 values, or 'none'.
+    RESPONSE_EXCLUDE_110_KINDS: z
+      .string()
+      .default('non_police,invalid_alarm,consult_only')
+      .transform((s, ctx) => {
+        const kinds = s.trim() === 'none' ? [] : s.split(',').map((k) => k.trim()).filter(Boolean)
+        const bad = kinds.filter((k) => !(KINDS_110 as readonly string[]).includes(k))
+        if (bad.length) ctx.addIssue({ code: 'custom', message: `not 110 kinds: ${bad.join(', ')} (one of ${KINDS_110.join(', ')}, or 'none')` })
+        return kinds
+      }),
+    // A rate whose judged records carry the timestamps it needs less often than this shows no value
+    // ("no data") instead of a rate computed from the few that do.
+    METRICS_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.8),
     DEMO: bool.default(true),
     DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(14),
     DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.2),
@@ -46,6 +61,13 @@ export const ConfigSchema = z
     // Deployments sharing one Redis keep their queues apart by prefix (one per city / data set).
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('linkage'),
     JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
+    // /readyz reports a scheduled job overdue when it has not succeeded for FACTOR × its interval + MARGIN.
+    JOB_OVERDUE_FACTOR: z.coerce.number().min(1).max(1000).default(3),
+    JOB_OVERDUE_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),
+    // How often job schedules are checked to exist in Redis (a FLUSHALL or a new server loses them; they are registered again).
+    JOB_SCHEDULE_CHECK_MS: z.coerce.number().int().min(100).default(30_000),
+    // While Redis is unreachable the outage is logged once, then again this often.
+    REDIS_OUTAGE_LOG_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && c.CALLER_HASH_SECRET === DEV_SECRET)

@@ -42,6 +42,8 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
     requestTimeout: d.requestTimeoutMs ?? 120_000,
   }) as unknown as FastifyInstance
   app.server.headersTimeout = d.headersTimeoutMs ?? 20_000
+  // Node enforces both timeouts on a periodic sweep (30 s by default); sweep often enough to honour them.
+  app.server.connectionsCheckingInterval = Math.max(250, Math.min(30_000, Math.min(d.requestTimeoutMs ?? 120_000, app.server.headersTimeout) / 4))
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
 
   // Internal errors are logged, not shown: messages can carry query text.
@@ -53,10 +55,19 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, string> = {}
-    const ping = await d.db.ping().catch((e: Error) => ({ success: false, error: e }))
-    checks.clickhouse = ping.success ? 'ok' : `down: ${'error' in ping ? ping.error?.message : ''}`
-    for (const [name, check] of Object.entries(d.readiness ?? {})) checks[name] = (await check().catch((e: Error) => e.message)) ?? 'ok'
+    const clickhouse = async () => {
+      const ping = await d.db.ping().catch((e: Error) => ({ success: false, error: e }))
+      return ping.success ? null : `down: ${'error' in ping ? ping.error?.message : ''}`
+    }
+    // All checks at once, each bounded: one dependency that hangs must not hold the answer.
+    const bounded = (check: () => Promise<string | null>) => {
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<string>((r) => { timer = setTimeout(() => r('no answer within 1.5 s'), 1500) })
+      return Promise.race([check().catch((e: Error) => e.message), late]).finally(() => clearTimeout(timer))
+    }
+    const entries = Object.entries({ clickhouse, ...d.readiness })
+    const results = await Promise.all(entries.map(([, check]) => bounded(check)))
+    const checks: Record<string, string> = Object.fromEntries(entries.map(([name], i) => [name, results[i] ?? 'ok']))
     const ok = Object.values(checks).every((v) => v === 'ok')
     return reply.code(ok ? 200 : 503).send({ ok, checks, ingested: d.ingest.totals })
   })
