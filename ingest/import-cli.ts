@@ -9,6 +9,7 @@ import { openDb } from '../analytics/clickhouse'
 import { migrate } from '../analytics/migrate'
 import { IngestService, type IngestKind } from './service'
 import type { IngestResponse } from '../model/api'
+import { StorageError } from './batch-writer'
 
 const CHUNK_LINES = 5000
 
@@ -86,7 +87,9 @@ async function main() {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   main().catch((e) => {
-    console.error(e instanceof ConfigError ? e.message : e)
+    // Storage refusing a chunk is an operational state, not a bug: say what to do, not a stack trace.
+    if (e instanceof StorageError) console.error(`not stored: ${e.detail}\nNothing past the lines reported above was acknowledged; run the import again (re-sent lines are never doubled).`)
+    else console.error(e instanceof ConfigError ? e.message : e)
     process.exit(1)
   })
 }

@@ -43,7 +43,8 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance
   app.server.headersTimeout = d.headersTimeoutMs ?? 20_000
   // Node enforces both timeouts on a periodic sweep (30 s by default); sweep often enough to honour them.
-  app.server.connectionsCheckingInterval = Math.max(250, Math.min(30_000, Math.min(d.requestTimeoutMs ?? 120_000, app.server.headersTimeout) / 4))
+  // (Read by Node when the server starts listening; missing from @types/node.)
+  ;(app.server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(250, Math.min(30_000, Math.min(d.requestTimeoutMs ?? 120_000, app.server.headersTimeout) / 4))
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
 
   // Internal errors are logged, not shown: messages can carry query text.
