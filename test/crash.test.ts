@@ -41,7 +41,10 @@ describe('crash safety', () => {
       }
     }
     const senders = [0, 1, 2, 3].map(sender)
-    await new Promise((r) => setTimeout(r, 1500))
+    // Kill once some requests were acknowledged and more are in flight (not after a fixed time: on a
+    // loaded machine the first answers may take longer than any fixed wait).
+    for (let i = 0; acked.length < 2000 && i < 600; i++) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 100))
     process.kill(-child.pid!, 'SIGKILL')
     await Promise.all(senders)
     if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r))
