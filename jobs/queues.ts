@@ -1,11 +1,20 @@
-// All queues and schedules in one place, with stable ids: restarting re-registers the same
-// schedulers (upsertJobScheduler) instead of piling up duplicates.
+// All queues and schedules in one place, with stable ids: registering again (upsertJobScheduler)
+// replaces a schedule instead of piling up duplicates.
+//
+// Redis may be away at start, go away later, lose its data (FLUSHALL) or be replaced by an empty
+// server. None of that stops the process: jobs pause while Redis is away, and schedules are
+// registered again whenever a connection becomes ready, and verified at intervals (a FLUSHALL drops
+// them without dropping the connection). /readyz gets two checks: `redis` (reachable) and `jobs`
+// (paused, schedule missing, or overdue: no success for factor × interval + margin).
 import { Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Db } from '../analytics/clickhouse'
 import { runBounceJob, BOUNCE_JOB } from './bounce-job'
+import { OutageLog, type Log } from './outage-log'
 
 export const ANALYTICS_QUEUE = 'linkage-analytics'
+/** Each readiness check answers within this, whatever Redis does. */
+const CHECK_TIMEOUT_MS = 1000
 
 export interface JobsOptions {
   redisUrl: string
@@ -13,43 +22,189 @@ export interface JobsOptions {
   bounceEveryMs: number
   /** Separate deployments (tests, cities) sharing one Redis keep apart by prefix. */
   prefix?: string
-  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }
+  log: Log
+  /** Redis did not answer at start (the caller logged why): start paused, resume when it answers. */
+  startPaused?: boolean
+  overdueFactor?: number
+  overdueMarginMs?: number
+  /** How often the schedules are verified to exist in Redis. */
+  verifyEveryMs?: number
+  /** While Redis is away, the outage is logged again this often. */
+  outageLogEveryMs?: number
 }
 
-export interface Jobs { queue: Queue; worker: Worker; close: () => Promise<void>; ping: () => Promise<string | null> }
+export interface Jobs {
+  queue: Queue
+  worker: Worker
+  /** For /readyz: `redis` and `jobs`, each null when fine or a reason, each within ~1 s. */
+  readiness: Record<string, () => Promise<string | null>>
+  ping: () => Promise<string | null>
+  close: () => Promise<void>
+}
+
+interface Schedule { id: string; everyMs: number; run: () => Promise<unknown> }
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms) })
+  return Promise.race([p, t]).finally(() => clearTimeout(timer))
+}
+
+const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|connect|socket|LOADING/i
 
 export async function startJobs(o: JobsOptions): Promise<Jobs> {
   const prefix = o.prefix ?? 'linkage'
-  // Workers block on Redis and must never give up a command; the queue gets its own connection.
-  const queueConn = new Redis(o.redisUrl, { maxRetriesPerRequest: null })
-  const workerConn = new Redis(o.redisUrl, { maxRetriesPerRequest: null })
-  const queue = new Queue(ANALYTICS_QUEUE, { connection: queueConn, prefix })
-  await queue.upsertJobScheduler(BOUNCE_JOB, { every: o.bounceEveryMs }, {
-    name: BOUNCE_JOB,
-    data: {},
-    opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
-  })
+  const factor = o.overdueFactor ?? 3
+  const marginMs = o.overdueMarginMs ?? 60_000
+  const schedules: Schedule[] = [
+    { id: BOUNCE_JOB, everyMs: o.bounceEveryMs, run: async () => {
+      const windows = await runBounceJob(o.db)
+      const days = windows.map((w) => w.day)
+      // A catch-up of years recomputes thousands of days: keep the log line short.
+      return { windows: days.length, days: days.length <= 20 ? days : [...days.slice(0, 3), '…', ...days.slice(-3)] }
+    } },
+  ]
+  const outage = new OutageLog('redis', o.log, o.outageLogEveryMs ?? 60_000, o.startPaused ? Date.now() : null)
+  // Reconnect forever, at most every 2 s: Redis coming back (or a new one) resumes the jobs.
+  const retryStrategy = (n: number) => Math.min(200 * n, 2000)
+  // Commands of the queue and the checks fail at once while Redis is away instead of queueing up.
+  const cmd = new Redis(o.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy })
+  // The worker's connection waits for Redis (BullMQ requires that of blocking connections).
+  const wconn = new Redis(o.redisUrl, { maxRetriesPerRequest: null, connectTimeout: 2000, retryStrategy })
+  const queue = new Queue(ANALYTICS_QUEUE, { connection: cmd, prefix })
   const worker = new Worker(ANALYTICS_QUEUE, async (job: Job) => {
-    switch (job.name) {
-      case BOUNCE_JOB: {
-        const windows = await runBounceJob(o.db)
-        return { windows: windows.length, days: windows.map((w) => w.day) }
-      }
-      default:
-        throw new Error(`unknown job ${job.name}`)
+    const s = schedules.find((x) => x.id === job.name)
+    if (!s) throw new Error(`unknown job ${job.name}`)
+    return s.run()
+  }, { connection: wconn, prefix, concurrency: 1, runRetryDelay: 2000 })
+
+  let closed = false
+  let lastError = 'not connected yet'
+  // Jobs count as on time from when they could last run: start, or Redis coming back.
+  let resumedAt = Date.now()
+  const lastOk = new Map<string, number>()
+  const missing = new Set<string>()
+  const repeated = new Map<string, number>() // other errors: message → last logged
+
+  // Every connection and BullMQ object gets an 'error' listener: without one, ioredis prints each
+  // failed reconnect with its stack on stderr.
+  const onError = (source: string) => (err: Error) => {
+    if (closed) return
+    lastError = err.message
+    if (cmd.status !== 'ready' || CONNECTION_ERROR.test(err.message)) return outage.failure(err, { source })
+    const last = repeated.get(err.message) ?? 0
+    if (Date.now() - last < (o.outageLogEveryMs ?? 60_000)) return
+    if (repeated.size > 100) repeated.clear()
+    repeated.set(err.message, Date.now())
+    o.log.error({ source, err: err.message }, 'redis error')
+  }
+  cmd.on('error', onError('queue connection'))
+  wconn.on('error', onError('worker connection'))
+  queue.on('error', onError('queue'))
+  worker.on('error', onError('worker'))
+
+  const register = async (s: Schedule) => {
+    await queue.upsertJobScheduler(s.id, { every: s.everyMs }, {
+      name: s.id,
+      data: {},
+      opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 3, backoff: { type: 'exponential', delay: 5000 } },
+    })
+    missing.delete(s.id)
+  }
+  let registered!: () => void
+  const firstRegistration = new Promise<void>((r) => { registered = r })
+  const registerAll = async () => {
+    try {
+      for (const s of schedules) await register(s)
+      registered()
+    } catch (e) {
+      onError('register')(e as Error)
     }
-  }, { connection: workerConn, prefix, concurrency: 1 })
+  }
+  // 'ready' comes on the first connection and after every reconnect, to the same or a new server.
+  cmd.on('ready', () => {
+    if (closed) return
+    if (outage.down) resumedAt = Date.now()
+    outage.recovered({ redis: o.redisUrl })
+    void registerAll()
+  })
+
+  // A FLUSHALL loses the schedules but not the connection: look for them at intervals.
+  let verifying = false
+  const verify = async () => {
+    if (verifying || closed || cmd.status !== 'ready') return
+    verifying = true
+    try {
+      for (const s of schedules) {
+        if (await withTimeout(queue.getJobScheduler(s.id), 5000, 'schedule check')) continue
+        missing.add(s.id)
+        o.log.warn({ scheduler: s.id }, 'job schedule missing in Redis (its data was lost or it is a new server): registering it again')
+        await register(s)
+      }
+    } catch (e) {
+      onError('schedule check')(e as Error)
+    } finally {
+      verifying = false
+    }
+  }
+  const timer = setInterval(() => void verify(), o.verifyEveryMs ?? 30_000)
+  timer.unref()
+
+  worker.on('completed', (job, res) => {
+    lastOk.set(job.name, Date.now())
+    o.log.info({ job: job.name, res }, 'job done')
+  })
   worker.on('failed', (job, err) => o.log.error({ job: job?.name, err: err.message }, 'job failed'))
-  worker.on('completed', (job, res) => o.log.info({ job: job.name, res }, 'job done'))
+
+  // Successes seen by any process sharing the queue (this process's worker may not get every job).
+  const lastCompletedInRedis = async (): Promise<Map<string, number>> => {
+    const jobs = await withTimeout(queue.getJobs(['completed'], 0, 19, false), CHECK_TIMEOUT_MS, 'redis')
+    const m = new Map<string, number>()
+    for (const j of jobs) if (j.finishedOn) m.set(j.name, Math.max(m.get(j.name) ?? 0, j.finishedOn))
+    return m
+  }
+
+  const ping = async (): Promise<string | null> => {
+    if (cmd.status !== 'ready') return `down: ${lastError}`
+    try {
+      await withTimeout(cmd.ping(), CHECK_TIMEOUT_MS, 'ping')
+      return null
+    } catch (e) {
+      return `down: ${(e as Error).message}`
+    }
+  }
+  const jobsCheck = async (): Promise<string | null> => {
+    if (cmd.status !== 'ready') return 'paused: redis unreachable'
+    if (missing.size) return `schedule missing: ${[...missing].join(', ')}`
+    const shared = await lastCompletedInRedis().catch(() => new Map<string, number>())
+    const now = Date.now()
+    const late: string[] = []
+    for (const s of schedules) {
+      const ok = Math.max(lastOk.get(s.id) ?? 0, shared.get(s.id) ?? 0)
+      if (now - Math.max(ok, resumedAt) <= factor * s.everyMs + marginMs) continue
+      late.push(ok ? `${s.id} last succeeded ${Math.round((now - ok) / 1000)} s ago (runs every ${s.everyMs / 1000} s)`
+        : `${s.id} has not succeeded in the ${Math.round((now - resumedAt) / 1000)} s since jobs started (runs every ${s.everyMs / 1000} s)`)
+    }
+    return late.length ? `overdue: ${late.join('; ')}` : null
+  }
+
+  // With Redis there, the schedules exist before startJobs returns (bounded: a slow Redis must not block start-up).
+  if (!o.startPaused) await Promise.race([firstRegistration, new Promise((r) => setTimeout(r, 5000).unref())])
+
   return {
     queue,
     worker,
-    ping: async () => { try { await queueConn.ping(); return null } catch (e) { return `down: ${(e as Error).message}` } },
+    ping,
+    readiness: { redis: ping, jobs: jobsCheck },
     close: async () => {
-      await worker.close()
-      await queue.close()
-      queueConn.disconnect()
-      workerConn.disconnect()
+      closed = true
+      clearInterval(timer)
+      // With Redis there, let a running job finish; without it there is nothing to wait for.
+      const closing = Promise.all([worker.close(), queue.close()])
+      if (cmd.status === 'ready') await closing
+      else await withTimeout(closing, 2000, 'close').catch(() => {})
+      cmd.disconnect()
+      wconn.disconnect()
     },
   }
 }

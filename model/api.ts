@@ -1,15 +1,36 @@
 // HTTP API response shapes, shared by the server (analytics/api) and the dashboard (web/).
 import { z } from 'zod'
 
+/**
+ * How many judged records carried the timestamps a rate needs (response rates). measured is the
+ * denominator; not_recorded moved on without a response time and is left out; pending is not decided
+ * yet as of as_of. ratio = measured / (measured + not_recorded), null when both are 0.
+ */
+export const Coverage = z.object({
+  judged: z.number(),
+  measured: z.number(),
+  not_recorded: z.number(),
+  pending: z.number(),
+  ratio: z.number().nullable(),
+  min: z.number(), // METRICS_MIN_COVERAGE: below it the value is null
+})
+export type Coverage = z.infer<typeof Coverage>
+
+/** 12345 or 110 alone, or both platforms together (labelled 两平台合计). */
+export const MetricPlatform = z.enum(['12345', '110', 'both'])
+
 /** One metric value with everything an evaluator needs to recompute it. */
 export const MetricValue = z.object({
-  id: z.string(), // e.g. 'response_rate'
-  label: z.string(), // Chinese label, e.g. '响应率'
-  value: z.number().nullable(), // rate in [0,1] or a count; null when the denominator is 0
+  id: z.string(), // e.g. 'response_rate_110'
+  label: z.string(), // Chinese label, e.g. '110 响应率', '响应率（两平台合计）'
+  platform: MetricPlatform,
+  value: z.number().nullable(), // rate in [0,1] or a count; null = no data, see reason
   numerator: z.number().nullable(),
   denominator: z.number().nullable(),
   unit: z.enum(['count', 'ratio']),
   formula: z.string(), // human-readable definition, e.g. '回访解决数 / 回访联系数'
+  reason: z.string().nullable(), // why value is null (nothing to judge; coverage below the minimum); else null
+  coverage: Coverage.nullable(), // rates that need timestamps; null for the others
 })
 export type MetricValue = z.infer<typeof MetricValue>
 
@@ -28,33 +49,35 @@ export const TrendPoint = z.object({
 })
 export type TrendPoint = z.infer<typeof TrendPoint>
 
-/** GET /api/metrics/overview?from=&to=&bucket=day|hour */
+/** GET /api/metrics/overview?from=&to=&bucket=day|hour&platform=&as_of= */
 export const Overview = z.object({
   window: Window,
+  // The instant limits were judged at (?as_of=, default the request time): same as_of, same data → same values.
+  as_of: z.string(),
+  platform: z.enum(['12345', '110']).nullable(), // the platform= filter, null for both
   generated_at: z.string(),
-  // Keys: volume_12345, volume_110, transfers_to_110, transfers_to_12345, response_rate,
-  // resolution_rate, satisfaction_rate, satisfaction_first_rate, bounce_count
+  // Keys: see GET /api/metrics/definitions (volumes, transfers, bounce_transfers, bounced_records,
+  // and each rate as <rate>_12345, <rate>_110 and <rate> for both platforms combined).
   metrics: z.record(z.string(), MetricValue),
   trend: z.array(TrendPoint),
   bucket: z.enum(['day', 'hour']),
 })
 export type Overview = z.infer<typeof Overview>
 
+/** county_code of the row holding what no district can be named for (unknown sending record). */
+export const UNKNOWN_REGION = 'unknown'
+
 export const RegionRow = z.object({
-  county_code: z.string(),
-  name: z.string(), // e.g. '金水区'; matches the GeoJSON feature name
-  volume_12345: z.number(),
-  volume_110: z.number(),
-  transfers_to_110: z.number(),
-  transfers_to_12345: z.number(),
-  response_rate: MetricValue,
-  resolution_rate: MetricValue,
-  satisfaction_rate: MetricValue,
+  county_code: z.string(), // GB/T 2260, or UNKNOWN_REGION
+  name: z.string(), // e.g. '金水区'; matches the GeoJSON feature name; '未知区域' for the unknown row
+  metrics: z.record(z.string(), MetricValue), // the same keys as the overview
 })
 export type RegionRow = z.infer<typeof RegionRow>
 
-/** GET /api/metrics/by-region?from=&to= */
-export const ByRegion = z.object({ window: Window, generated_at: z.string(), regions: z.array(RegionRow) })
+/** GET /api/metrics/by-region?from=&to=&platform=&as_of= — every district plus 未知区域; they add up to the city. */
+export const ByRegion = z.object({
+  window: Window, as_of: z.string(), platform: z.enum(['12345', '110']).nullable(), generated_at: z.string(), regions: z.array(RegionRow),
+})
 export type ByRegion = z.infer<typeof ByRegion>
 
 /** GET /api/metrics/bounces?days=14 — written by the bounce job (jobs/), read by the dashboard. */
@@ -81,10 +104,23 @@ export type IngestResponse = z.infer<typeof IngestResponse>
 
 /** GET /api/metrics/definitions — every metric's definition, for evaluators recomputing them. */
 export const MetricDefinition = z.object({
-  id: z.string(), label: z.string(), label_en: z.string(), unit: z.enum(['count', 'ratio']),
+  id: z.string(), label: z.string(), label_en: z.string(), unit: z.enum(['count', 'ratio']), platform: MetricPlatform,
   source: z.enum(['records', 'events']), formula: z.string(), numerator_sql: z.string(), denominator_sql: z.string().nullable(),
+  distinct_sql: z.string().nullable(), // counted distinct among numerator rows, when set
+  not_recorded_sql: z.string().nullable(), pending_sql: z.string().nullable(), // coverage parts, when the rate has them
+  policies: z.array(z.string()), // ids into Definitions.policies
 })
-export const Definitions = z.object({ window_rule: z.string(), records_derived_sql: z.string(), events_source_sql: z.string(), metrics: z.array(MetricDefinition) })
+export const Policy = z.object({ id: z.string(), text: z.string(), setting: z.string().nullable() })
+export const Definitions = z.object({
+  window_rule: z.string(), records_derived_sql: z.string(), events_source_sql: z.string(),
+  policies: z.array(Policy),
+  // The settings in force (names as in config / .env).
+  settings: z.object({
+    RESPONSE_LIMIT_12345_MIN: z.number(), RESPONSE_LIMIT_110_MIN: z.number(),
+    RESPONSE_EXCLUDE_110_KINDS: z.array(z.string()), METRICS_MIN_COVERAGE: z.number(),
+  }),
+  metrics: z.array(MetricDefinition),
+})
 export type Definitions = z.infer<typeof Definitions>
 
 /** GET /api/trace/:platform/:id — one matter followed across both platforms (personal data masked). */

@@ -18,6 +18,9 @@ export const KINDS_110 = [
   'rescue', // 抢险抗灾救援
   'police_complaint', // 涉警投诉举报
   'non_police', // 非警务类
+  // Calls that need no police: not judged on response when no police were sent (RESPONSE_EXCLUDE_110_KINDS).
+  'invalid_alarm', // 无效报警 (prank, silent, misdialled)
+  'consult_only', // 咨询 (a question answered on the phone)
 ] as const
 export const Kind = z.enum([...KINDS_12345, ...KINDS_110])
 export type Kind = z.infer<typeof Kind>
@@ -216,4 +219,5 @@ export const KIND_LABEL: Record<Kind, string> = {
   consult: '咨询', help: '求助', complaint: '投诉', report: '举报', suggestion: '建议',
   crime: '违法犯罪', mass_incident: '群体性事件', traffic: '道路交通', public_safety: '治安灾害事故',
   assistance: '群众救助', rescue: '抢险救援', police_complaint: '涉警投诉', non_police: '非警务',
+  invalid_alarm: '无效报警', consult_only: '咨询',
 }

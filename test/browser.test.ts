@@ -40,13 +40,22 @@ describe('dashboard', () => {
       const el = document.querySelector('[data-kpi="volume_12345"]')
       return !!el && /\d/.test(el.textContent ?? '')
     }, null, { timeout: 30_000 })
-    const api = Overview.parse((await getJson(app, '/api/metrics/overview')).body)
+    // The same instant the page's figures were judged at: equal values, whatever time passed since.
+    const asOf = await page.locator('[data-as-of]').getAttribute('data-as-of')
+    expect(asOf).toBeTruthy()
+    const api = Overview.parse((await getJson(app, `/api/metrics/overview?bucket=day&as_of=${encodeURIComponent(asOf!)}`)).body)
     expect(api.metrics.volume_12345.value).toBeGreaterThan(0)
-    const ids = ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345', 'response_rate', 'resolution_rate', 'satisfaction_rate', 'bounce_count']
+    // Rates only per platform on the wall; the bounce figures are over both and say so.
+    const ids = ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345',
+      ...['response_rate', 'resolution_rate', 'satisfaction_rate', 'satisfaction_first_rate'].flatMap((r) => [`${r}_12345`, `${r}_110`]),
+      'bounce_transfers', 'bounced_records']
     for (const id of ids) {
       const shown = (await page.locator(`[data-kpi="${id}"]`).first().textContent())?.trim()
       expect(shown, id).toBe(formatMetric(api.metrics[id]))
     }
+    const onScreen = await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-kpi')!, card: e.closest('.card')?.textContent ?? '' })))
+    expect(onScreen.map((k) => k.id).sort()).toEqual([...ids].sort())
+    for (const k of onScreen) if (api.metrics[k.id].platform === 'both') expect(k.card, k.id).toContain('合计')
     // Charts draw on canvases; the map needs its GeoJSON, served by the app.
     expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(3)
     expect((await fetch(app.url + '/geo/zhengzhou.json')).status).toBe(200)

@@ -1,81 +1,295 @@
-// Metrics over a hand-made day whose values were worked out by hand; an evaluator's recomputation.
+// Metrics over hand-made days whose values were worked out by hand; an evaluator's recomputation.
+// knownDay() (test/helpers/fixtures.ts) is the everyday case; decisionsDay() below has one record or
+// event per definition decision (issue 5, section C), each commented with why it counts as it does.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
-import { knownDay, KNOWN } from './helpers/fixtures'
+import { knownDay, KNOWN, record, at, transfer, shanghaiDate, testNow } from './helpers/fixtures'
+import { Overview, ByRegion, Definitions, Trace, Bounces, UNKNOWN_REGION, type MetricValue } from '../model/api'
+import type { RecordInput, EventInput } from '../model/record'
+import { MetricsQueries } from '../analytics/metrics/queries'
+import { parseWindow } from '../analytics/metrics/window'
 
 const { prev: D0, day: D1, next: D2 } = KNOWN
-import { Overview, ByRegion, Definitions, Trace, Bounces } from '../model/api'
+/** Every limit of knownDay() has passed at this instant. */
+const AS_OF = new Date(testNow()).toISOString()
+const asOf = (iso: string) => `as_of=${encodeURIComponent(iso)}`
+const parts = (m: MetricValue) => [m.numerator, m.denominator]
+
+// The decisions day, far from KNOWN's window; judged at ASX unless said otherwise.
+const DX = shanghaiDate(-20), DX1 = shanghaiDate(-19), DX2 = shanghaiDate(-18)
+const ASX = at(`${DX1}T10:00`)
+const ASX_LATER = at(`${DX2}T13:00`)
+// A "dispatch log" day: times of response never exported.
+const DY = shanghaiDate(-22)
+
+function decisionsDay(): { records: RecordInput[]; events: EventInput[] } {
+  const d = DX
+  const p110 = { platform: '110' as const, county_code: '410103' }
+  const closed = (received: string, m: number) => ({ received_at: at(received), updated_at: at(received, m), status: 'closed' as const, closed_at: at(received, m) })
+  const records: RecordInput[] = [
+    // 110 scope: closed without police action, kinds excluded by RESPONSE_EXCLUDE_110_KINDS → not judged
+    record({ source_id: 'DX-J-INV', ...p110, kind: 'invalid_alarm', ...closed(`${d}T08:00`, 42), first_response_at: at(`${d}T08:00`, 40), replied_at: at(`${d}T08:00`, 41) }),
+    record({ source_id: 'DX-J-CONS', ...p110, kind: 'consult_only', ...closed(`${d}T08:05`, 3), replied_at: at(`${d}T08:05`, 2) }),
+    // non-police, but police were sent: judged (late: on scene after 50 min)
+    record({ source_id: 'DX-J-NP', ...p110, kind: 'non_police', ...closed(`${d}T08:10`, 110), dispatched_at: at(`${d}T08:10`, 1), arrived_at: at(`${d}T08:10`, 50) }),
+    // on time
+    record({ source_id: 'DX-J-OK1', ...p110, kind: 'crime', ...closed(`${d}T09:00`, 60), arrived_at: at(`${d}T09:00`, 10) }),
+    record({ source_id: 'DX-J-OK2', ...p110, kind: 'traffic', ...closed(`${d}T09:30`, 60), first_response_at: at(`${d}T09:30`, 5) }),
+    // closed with no response or arrival time: not recorded, not late
+    record({ source_id: 'DX-J-NOSTAMP', ...p110, kind: 'traffic', ...closed(`${d}T10:00`, 60) }),
+    // still open, dispatched, past the limit, no response: a miss
+    record({ source_id: 'DX-J-OPEN', ...p110, kind: 'crime', received_at: at(`${d}T10:30`), updated_at: at(`${d}T10:31`), status: 'dispatched', dispatched_at: at(`${d}T10:31`) }),
+    // 12345: four on time
+    ...[1, 2, 3, 4].map((i) => record({ source_id: `DX-G-OK${i}`, received_at: at(`${d}T09:00`), updated_at: at(`${d}T10:00`), status: 'handling',
+      dispatched_at: at(`${d}T09:10`), first_response_at: at(`${d}T10:00`) })),
+    // dispatched at 12:00, limit at 12:00 the next day: pending at ASX, a miss at ASX_LATER
+    record({ source_id: 'DX-G-PEND', received_at: at(`${d}T11:00`), updated_at: at(`${d}T12:00`), status: 'dispatched', dispatched_at: at(`${d}T12:00`) }),
+    // replied and closed without a recorded first contact: not recorded
+    record({ source_id: 'DX-G-REPLIED', received_at: at(`${d}T11:30`), updated_at: at(`${d}T16:00`), status: 'closed', dispatched_at: at(`${d}T11:40`),
+      replied_at: at(`${d}T15:00`), closed_at: at(`${d}T16:00`) }),
+    // callbacks: a rating from a call that never reached the citizen does not count
+    record({ source_id: 'DX-G-CB-MISS', kind: 'consult', received_at: at(`${d}T13:00`), updated_at: at(`${d}T14:00`), status: 'closed', replied_at: at(`${d}T13:05`), closed_at: at(`${d}T13:06`),
+      callback: { at: at(`${d}T14:00`), contacted: false, solved: false, satisfaction_first: 'unsatisfied', satisfaction_final: 'unsatisfied' } }),
+    record({ source_id: 'DX-G-CB-OK', kind: 'consult', received_at: at(`${d}T13:00`), updated_at: at(`${d}T14:00`), status: 'closed', replied_at: at(`${d}T13:05`), closed_at: at(`${d}T13:06`),
+      callback: { at: at(`${d}T14:00`), contacted: true, solved: true, satisfaction_first: 'satisfied', satisfaction_final: 'satisfied' } }),
+    // a matter sent back and forth (both handed over, so neither is judged on response)
+    record({ source_id: 'DX-G-P', received_at: at(`${d}T14:00`), updated_at: at(`${d}T14:30`), county_code: '410105', status: 'transferred_out' }),
+    record({ source_id: 'DX-J-P', ...p110, kind: 'crime', received_at: at(`${d}T14:01`), updated_at: at(`${d}T14:30`), status: 'transferred_out' }),
+  ]
+  const events: EventInput[] = [
+    // sent from records this system never received: their district is unknown
+    transfer('DX-E0', '12345', 'DX-G-GHOST', '110', 'DX-J-GHOST', at(`${d}T14:00`)),
+    transfer('DX-E1', '12345', 'DX-G-P', '110', 'DX-J-P', at(`${d}T14:01`)),
+    transfer('DX-E2', '110', 'DX-J-P', '12345', 'DX-G-P', at(`${d}T14:10`)), // bounce: J-P came from 12345
+    transfer('DX-E3', '12345', 'DX-G-P', '110', 'DX-J-P', at(`${d}T14:20`)), // bounce: G-P came back from 110
+    transfer('DX-E4', '110', 'DX-J-P', '12345', 'DX-G-P', at(`${d}T14:30`)), // bounce: J-P again
+    transfer('DX-E5', '110', 'DX-J-GHOST', '12345', 'DX-G-NEW', at(`${d}T14:40`)), // bounce, unknown sender
+  ]
+  // The dispatch log: one call with an arrival time, nine closed without any
+  records.push(record({ source_id: 'DY-J-0', ...p110, kind: 'crime', ...closed(`${DY}T09:00`, 60), arrived_at: at(`${DY}T09:00`, 5) }))
+  for (let i = 1; i <= 9; i++) records.push(record({ source_id: `DY-J-${i}`, ...p110, kind: 'crime', ...closed(`${DY}T10:0${i}`, 60) }))
+  return { records, events }
+}
 
 let app: TestApp
 beforeAll(async () => {
-  app = await startTestApp()
-  const { records, events } = knownDay()
-  expect((await post(app, 'records', ndjson(records))).body.rejected).toBe(0)
-  expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
+  // No shared answers between requests: repeated requests must be recomputed to show they agree.
+  app = await startTestApp({ METRICS_CACHE_MS: '0' })
+  for (const { records, events } of [knownDay(), decisionsDay()]) {
+    expect((await post(app, 'records', ndjson(records))).body.rejected).toBe(0)
+    expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
+  }
 })
 afterAll(async () => { await app?.stop() })
 
+const overview = async (q: string) => Overview.parse((await getJson(app, `/api/metrics/overview?${q}`)).body)
+const byRegion = async (q: string) => ByRegion.parse((await getJson(app, `/api/metrics/by-region?${q}`)).body)
+
 describe('GET /api/metrics/overview', () => {
-  it('computes volumes, transfers, bounces and the three rates with their numerators and formulas', async () => {
-    const { status, body } = await getJson(app, `/api/metrics/overview?from=${D1}&to=${D1}`)
-    expect(status).toBe(200)
-    const o = Overview.parse(body)
+  it('computes volumes, transfers, bounces and every rate per platform, with numerators and formulas', async () => {
+    const o = await overview(`from=${D1}&to=${D1}&${asOf(AS_OF)}`)
     const m = o.metrics
     expect(m.volume_12345.value).toBe(6) // A B C D H I
     expect(m.volume_110.value).toBe(2) // E F
     expect(m.transfers_to_110.value).toBe(1) // EV-1
     expect(m.transfers_to_12345.value).toBe(2) // EV-2 EV-3
-    expect(m.bounce_count.value).toBe(1) // EV-2
-    // response: in time A, E, H (clock from dispatch); judged A B C E F H (D handed over, I answered directly)
-    expect([m.response_rate.numerator, m.response_rate.denominator]).toEqual([3, 6])
+    expect(m.bounce_transfers.value).toBe(1) // EV-2
+    expect(m.bounced_records.value).toBe(1) // J-F
+    // response: in time A, H (12345, clock from dispatch), E (110); judged A B C H and E F (D handed over, I answered directly)
+    expect(parts(m.response_rate_12345)).toEqual([2, 4])
+    expect(parts(m.response_rate_110)).toEqual([1, 2])
+    expect(parts(m.response_rate)).toEqual([3, 6])
     expect(m.response_rate.value).toBeCloseTo(0.5)
-    expect([m.resolution_rate.numerator, m.resolution_rate.denominator]).toEqual([2, 3])
-    expect([m.satisfaction_rate.numerator, m.satisfaction_rate.denominator]).toEqual([2, 3])
-    expect([m.satisfaction_first_rate.numerator, m.satisfaction_first_rate.denominator]).toEqual([1, 3])
-    expect(m.response_rate.formula).toContain('1440')
-    expect(m.response_rate.label).toBe('响应率')
+    expect(m.response_rate_110.coverage).toEqual({ judged: 2, measured: 2, not_recorded: 0, pending: 0, ratio: 1, min: 0.8 })
+    expect(parts(m.resolution_rate_12345)).toEqual([1, 2])
+    expect(parts(m.resolution_rate_110)).toEqual([1, 1])
+    expect(parts(m.resolution_rate)).toEqual([2, 3])
+    expect(parts(m.satisfaction_rate)).toEqual([2, 3])
+    expect(parts(m.satisfaction_first_rate_12345)).toEqual([0, 2])
+    expect(parts(m.satisfaction_first_rate)).toEqual([1, 3])
+    expect(m.response_rate_12345.formula).toContain('1440')
+    expect(m.response_rate_110.formula).toContain('30 分钟')
+    // per platform, and a figure over both says so
+    expect(m.response_rate_12345).toMatchObject({ label: '12345 响应率', platform: '12345' })
+    expect(m.response_rate).toMatchObject({ label: '响应率（两平台合计）', platform: 'both' })
+    expect(m.bounce_transfers.label).toBe('来回转办次数（两平台合计）')
     expect(o.window).toEqual({ from: `${D1}T00:00:00.000+08:00`, to: `${D2}T00:00:00.000+08:00`, tz: 'Asia/Shanghai' })
     expect(o.trend).toEqual([{ bucket: `${D1}`, volume_12345: 6, volume_110: 2, transfers_to_110: 1, transfers_to_12345: 2 }])
   })
 
-  it('fills every bucket of the trend and filters by platform', async () => {
-    const o = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D0}&to=${D2}&platform=110`)).body)
+  it('fills every bucket of the trend; platform= filters records and, by sending platform, events', async () => {
+    const o = await overview(`from=${D0}&to=${D2}&platform=110&${asOf(AS_OF)}`)
+    expect(o.platform).toBe('110')
     expect(o.trend.map((p) => p.bucket)).toEqual([`${D0}`, `${D1}`, `${D2}`])
     expect(o.trend.map((p) => p.volume_110)).toEqual([0, 2, 0])
     expect(o.trend.map((p) => p.volume_12345)).toEqual([0, 0, 0])
-    expect(o.trend[0].transfers_to_110).toBe(1) // EV-5 on the 19th
-    expect([o.metrics.response_rate.numerator, o.metrics.response_rate.denominator]).toEqual([1, 2])
-    const hourly = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D1}T08:00:00%2B08:00&to=${D1}T12:00:00%2B08:00&bucket=hour`)).body)
+    // EV-5 (19th) and EV-1 were sent by 12345: not 110's
+    expect(o.trend.map((p) => p.transfers_to_110)).toEqual([0, 0, 0])
+    expect(o.metrics.transfers_to_110.value).toBe(0)
+    expect(o.metrics.transfers_to_12345.value).toBe(2)
+    expect(parts(o.metrics.response_rate)).toEqual([1, 2])
+    expect(o.metrics.response_rate.label).toBe('响应率（仅 110）')
+    const hourly = await overview(`from=${D1}T08:00:00%2B08:00&to=${D1}T12:00:00%2B08:00&bucket=hour&${asOf(AS_OF)}`)
     expect(hourly.trend.map((p) => [p.bucket, p.volume_12345, p.volume_110])).toEqual([
       [`${D1} 08:00`, 0, 0], [`${D1} 09:00`, 4, 0], [`${D1} 10:00`, 2, 0], [`${D1} 11:00`, 0, 1],
     ])
   })
 
-  it('answers a bad window with 400 and a reason', async () => {
+  it('answers a bad window or as_of with 400 and a reason', async () => {
     const r = await getJson(app, '/api/metrics/overview?from=yesterday')
     expect(r.status).toBe(400)
     expect(r.body.error).toMatch(/from: not a date/)
     expect((await getJson(app, `/api/metrics/overview?from=${D2}&to=${D1}`)).status).toBe(400)
     expect((await getJson(app, '/api/metrics/overview?bucket=week')).status).toBe(400)
+    const bad = await getJson(app, '/api/metrics/overview?as_of=soon')
+    expect(bad.status).toBe(400)
+    expect(bad.body.error).toMatch(/as_of/)
+  })
+})
+
+describe('definition decisions (issue 5 C)', () => {
+  const qx = `from=${DX}&to=${DX}&${asOf(ASX)}`
+
+  it('response scope: 110 calls closed without police action are not judged, like 12345 direct answers', async () => {
+    const m = (await overview(qx)).metrics
+    // judged: NP OK1 OK2 NOSTAMP OPEN (INV and CONS are excluded kinds no police were sent to)
+    expect(m.response_rate_110.coverage?.judged).toBe(5)
+    expect(parts(m.response_rate_110)).toEqual([2, 4])
+  })
+
+  it('missing is not late: moved on without a response time is "not recorded"; open past the limit is a miss', async () => {
+    const m = (await overview(qx)).metrics
+    // 110: on time OK1 OK2; late NP; missed OPEN; not recorded NOSTAMP → 2 / 4, coverage 4 / 5
+    expect(m.response_rate_110).toMatchObject({ value: 0.5, reason: null })
+    expect(m.response_rate_110.coverage).toMatchObject({ measured: 4, not_recorded: 1, pending: 0, ratio: 0.8 })
+    // 12345: four on time; REPLIED not recorded; PEND within its limit at ASX → 4 / 4
+    expect(m.response_rate_12345).toMatchObject({ value: 1, numerator: 4, denominator: 4 })
+    expect(m.response_rate_12345.coverage).toMatchObject({ judged: 6, measured: 4, not_recorded: 1, pending: 1 })
+  })
+
+  it('shows "no data" with a reason rather than a rate when few judged records carry the timestamps', async () => {
+    const m = (await overview(`from=${DY}&to=${DY}&${asOf(ASX)}`)).metrics
+    // one arrival time among ten closed calls: not a 10% response rate
+    expect(m.response_rate_110.value).toBeNull()
+    expect(m.response_rate_110.reason).toMatch(/无数据.*10\.0%/)
+    expect(parts(m.response_rate_110)).toEqual([1, 1])
+    expect(m.response_rate_110.coverage).toEqual({ judged: 10, measured: 1, not_recorded: 9, pending: 0, ratio: 0.1, min: 0.8 })
+    // nothing to judge at all: no value either, and a reason
+    expect(m.response_rate_12345).toMatchObject({ value: null, numerator: 0, denominator: 0 })
+    expect(m.response_rate_12345.reason).toMatch(/无数据/)
+  })
+
+  it('excluded 110 kinds and the coverage minimum are settings', async () => {
+    const w = parseWindow({ from: DX, to: DX })
+    const none = new MetricsQueries(app.db, { responseLimit12345Min: 1440, responseLimit110Min: 30, responseExclude110Kinds: [], minCoverage: 0 })
+    const m = (await none.overview(w, 'day', undefined, Date.parse(ASX))).metrics
+    // INV is judged now (late: first response after 40 min), CONS is not recorded
+    expect(parts(m.response_rate_110)).toEqual([2, 5])
+    expect(m.response_rate_110.coverage).toMatchObject({ judged: 7, not_recorded: 2 })
+    const strict = new MetricsQueries(app.db, { responseLimit12345Min: 1440, responseLimit110Min: 30, minCoverage: 0.9 })
+    const s = (await strict.overview(w, 'day', undefined, Date.parse(ASX))).metrics
+    expect(s.response_rate_110.value).toBeNull() // coverage 0.8 < 0.9
+    expect(s.response_rate_12345.value).toBeNull()
+    expect(none.definitions().settings).toMatchObject({ RESPONSE_EXCLUDE_110_KINDS: [], METRICS_MIN_COVERAGE: 0 })
+  })
+
+  it('judged as of: the answer names as_of, the same as_of gives the same answer, a later one may differ', async () => {
+    const a = await overview(qx)
+    await new Promise((r) => setTimeout(r, 50))
+    const b = await overview(qx)
+    expect(a.as_of).toBe(`${DX1}T10:00:00.000+08:00`)
+    expect({ ...b, generated_at: '' }).toEqual({ ...a, generated_at: '' })
+    // at ASX_LATER the pending order's limit has passed: a miss
+    const later = await overview(`from=${DX}&to=${DX}&${asOf(ASX_LATER)}`)
+    expect(parts(later.metrics.response_rate_12345)).toEqual([4, 5])
+    expect(later.metrics.response_rate_12345.coverage).toMatchObject({ measured: 5, not_recorded: 1, pending: 0 })
+    // without a window, as_of also ends the default one (the last 14 days up to as_of)
+    const dflt = await overview(asOf(ASX))
+    expect(dflt.window.to).toBe(`${DX1}T10:00:00.000+08:00`)
+    expect(dflt.metrics.volume_110.value).toBe(18) // DX's 8 and DY's 10
+  })
+
+  it('satisfaction counts only ratings from callbacks that reached the citizen', async () => {
+    const m = (await overview(qx)).metrics
+    expect(parts(m.satisfaction_rate_12345)).toEqual([1, 1])
+    expect(parts(m.satisfaction_first_rate_12345)).toEqual([1, 1])
+    expect(parts(m.resolution_rate_12345)).toEqual([1, 1])
+    expect(m.satisfaction_rate_110).toMatchObject({ value: null, denominator: 0 })
+  })
+
+  it('bounces: transfer events and distinct records sent back are counted apart', async () => {
+    const m = (await overview(qx)).metrics
+    expect(m.transfers_to_110.value).toBe(3) // E0 E1 E3
+    expect(m.transfers_to_12345.value).toBe(3) // E2 E4 E5
+    expect(m.bounce_transfers.value).toBe(4) // E2 E3 E4 E5
+    expect(m.bounced_records.value).toBe(3) // J-P G-P J-GHOST
+    expect(m.bounce_transfers.formula).toMatch(/转办事件/)
+    expect(m.bounced_records.formula).toMatch(/去重/)
+    const only110 = (await overview(`${qx}&platform=110`)).metrics
+    expect([only110.transfers_to_110.value, only110.transfers_to_12345.value, only110.bounce_transfers.value, only110.bounced_records.value]).toEqual([0, 3, 3, 2])
+    const only12345 = (await overview(`${qx}&platform=12345`)).metrics
+    expect([only12345.transfers_to_110.value, only12345.transfers_to_12345.value, only12345.bounce_transfers.value, only12345.bounced_records.value]).toEqual([3, 0, 1, 1])
+  })
+
+  it('regions add up: unknown senders in 未知区域, every count and rate part sums to the city', async () => {
+    for (const platform of ['', '&platform=110', '&platform=12345']) {
+      const o = await overview(`${qx}${platform}`)
+      const r = await byRegion(`${qx}${platform}`)
+      expect(r.as_of).toBe(o.as_of)
+      const unknown = r.regions.find((x) => x.county_code === UNKNOWN_REGION)!
+      expect(unknown.name).toBe('未知区域')
+      if (!platform) {
+        expect([unknown.metrics.transfers_to_110.value, unknown.metrics.transfers_to_12345.value]).toEqual([1, 1]) // E0, E5
+        expect([unknown.metrics.bounce_transfers.value, unknown.metrics.bounced_records.value]).toEqual([1, 1])
+      }
+      for (const [id, total] of Object.entries(o.metrics)) {
+        const sum = (f: (m: MetricValue) => number | null | undefined) => r.regions.reduce((s, x) => s + (f(x.metrics[id]) ?? 0), 0)
+        expect(sum((m) => m.numerator), id).toBe(total.numerator)
+        if (total.denominator !== null) expect(sum((m) => m.denominator), id).toBe(total.denominator)
+        if (total.coverage) expect(sum((m) => m.coverage?.not_recorded), id).toBe(total.coverage.not_recorded)
+        if (total.coverage) expect(sum((m) => m.coverage?.pending), id).toBe(total.coverage.pending)
+      }
+    }
+  })
+})
+
+describe('latest versions only', () => {
+  it('a correction that moves a record or event out of the window within its month takes it out', async () => {
+    // Each version in its own insert (its own part): ClickHouse must not prune the newer part by its
+    // time range and then show the stale version left in the window.
+    const DZ = shanghaiDate(-25)
+    const v1 = record({ source_id: 'DZ-MOVED', received_at: at(`${DZ}T09:00`), updated_at: at(`${DZ}T09:00`) })
+    const v2 = { ...v1, received_at: at(`${DZ}T11:00`), updated_at: at(`${DZ}T12:00`) }
+    const e1 = { ...transfer('DZ-EV', '12345', 'DZ-MOVED', '110', 'DZ-J', at(`${DZ}T09:30`)), updated_at: at(`${DZ}T09:30`) }
+    const e2 = { ...e1, at: at(`${DZ}T11:30`), updated_at: at(`${DZ}T12:00`) }
+    for (const [kind, item] of [['records', v1], ['events', e1], ['records', v2], ['events', e2]] as const)
+      expect((await post(app, kind, ndjson([item]))).body.rejected).toBe(0)
+    const inWindow = (await overview(`from=${DZ}T08:00:00%2B08:00&to=${DZ}T10:00:00%2B08:00&${asOf(AS_OF)}`)).metrics
+    expect([inWindow.volume_12345.value, inWindow.transfers_to_110.value]).toEqual([0, 0])
+    const later = (await overview(`from=${DZ}T10:00:00%2B08:00&to=${DZ}T13:00:00%2B08:00&${asOf(AS_OF)}`)).metrics
+    expect([later.volume_12345.value, later.transfers_to_110.value]).toEqual([1, 1])
   })
 })
 
 describe('GET /api/metrics/by-region', () => {
-  it('lists every district of Zhengzhou with its volumes, transfers and rates', async () => {
-    const r = ByRegion.parse((await getJson(app, `/api/metrics/by-region?from=${D1}&to=${D1}`)).body)
-    const by = Object.fromEntries(r.regions.map((x) => [x.county_code, x]))
-    expect(by['410105']).toMatchObject({ name: '金水区', volume_12345: 2, volume_110: 0 })
-    expect([by['410105'].response_rate.numerator, by['410105'].response_rate.denominator]).toEqual([1, 2])
-    expect(by['410102']).toMatchObject({ volume_12345: 2, transfers_to_110: 1 })
-    expect(by['410103']).toMatchObject({ volume_110: 1, transfers_to_12345: 1 })
-    expect(by['410104']).toMatchObject({ volume_110: 1, transfers_to_12345: 1 })
-    expect(by['410185']).toMatchObject({ volume_12345: 1 })
-    expect(by['410185'].response_rate.value).toBe(1)
-    expect(by['410106']).toMatchObject({ volume_12345: 1 })
+  it('lists every district of Zhengzhou with its volumes, transfers and rates, then 未知区域', async () => {
+    const r = await byRegion(`from=${D1}&to=${D1}&${asOf(AS_OF)}`)
+    const by = Object.fromEntries(r.regions.map((x) => [x.county_code, x.metrics]))
+    const v = (code: string, id: string) => by[code][id].value
+    expect(r.regions.find((x) => x.county_code === '410105')?.name).toBe('金水区')
+    expect([v('410105', 'volume_12345'), v('410105', 'volume_110')]).toEqual([2, 0])
+    expect(parts(by['410105'].response_rate_12345)).toEqual([1, 2])
+    expect([v('410102', 'volume_12345'), v('410102', 'transfers_to_110')]).toEqual([2, 1])
+    expect([v('410103', 'volume_110'), v('410103', 'transfers_to_12345')]).toEqual([1, 1])
+    expect([v('410104', 'volume_110'), v('410104', 'transfers_to_12345'), v('410104', 'bounce_transfers')]).toEqual([1, 1, 1])
+    expect(v('410185', 'volume_12345')).toBe(1)
+    expect(v('410185', 'response_rate_12345')).toBe(1)
+    expect(v('410106', 'volume_12345')).toBe(1)
     expect(by['410106'].response_rate.denominator).toBe(0)
-    expect(by['410122'].volume_12345).toBe(0)
-    expect(by['410122'].response_rate.value).toBeNull()
-    expect(r.regions.length).toBeGreaterThanOrEqual(12)
+    expect(v('410122', 'volume_12345')).toBe(0)
+    expect(v('410122', 'response_rate')).toBeNull()
+    expect(r.regions.length).toBeGreaterThanOrEqual(13)
+    expect(r.regions.at(-1)).toMatchObject({ county_code: UNKNOWN_REGION, name: '未知区域' })
   })
 })
 
@@ -85,33 +299,47 @@ describe('evaluator and analyst endpoints', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/ndjson/)
     const rows = (await res.text()).trim().split('\n').map((l) => JSON.parse(l))
-    const o = Overview.parse((await getJson(app, `/api/metrics/overview?from=${D1}&to=${D1}`)).body)
+    const o = await overview(`from=${D1}&to=${D1}&${asOf(AS_OF)}`)
     expect(rows.filter((r) => r.platform === '12345').length).toBe(o.metrics.volume_12345.value)
     expect(rows.filter((r) => r.platform === '110').length).toBe(o.metrics.volume_110.value)
-    // The response rate by hand from the exported rows, following its published formula.
+    // The response rate by hand from the exported rows, following its published policies.
     const ms = (s: string | null) => (s ? Date.parse(s.replace(' ', 'T') + '+08:00') : null)
-    const judged = rows.filter((r) => r.status !== 'transferred_out' && (r.platform === '110' || r.dispatched_at))
+    const excluded = ['non_police', 'invalid_alarm', 'consult_only']
+    const judged = rows.filter((r) => r.status !== 'transferred_out' &&
+      (r.platform === '110' ? !(excluded.includes(r.kind) && !r.dispatched_at && !r.arrived_at) : r.dispatched_at))
     let num = 0, den = 0
     for (const r of judged) {
       const resp = r.platform === '110' ? ms(r.first_response_at) ?? ms(r.arrived_at) : ms(r.first_response_at)
       const deadline = (r.platform === '110' ? ms(r.received_at)! + 30 * 60_000 : ms(r.dispatched_at)! + 1440 * 60_000)
+      const movedOn = ['handling', 'replied', 'closed'].includes(r.status) || r.replied_at || r.closed_at || r.callback_at
       if (resp !== null && resp <= deadline) num++
-      if (resp !== null || deadline <= Date.now()) den++
+      if (resp !== null || (!movedOn && deadline <= Date.parse(AS_OF))) den++
     }
-    expect([num, den]).toEqual([o.metrics.response_rate.numerator, o.metrics.response_rate.denominator])
+    expect([num, den]).toEqual(parts(o.metrics.response_rate))
     expect(Object.keys(rows[0])).not.toContain('caller_key')
     expect(Object.keys(rows[0])).not.toContain('content')
     expect((await fetch(`${app.url}/api/export/records?from=2026-01-01&to=2026-03-01`)).status).toBe(400)
   })
 
-  it('publishes every metric definition with its SQL', async () => {
+  it('publishes every metric definition with its SQL, policies and settings', async () => {
     const d = Definitions.parse((await getJson(app, '/api/metrics/definitions')).body)
-    const o = Overview.parse((await getJson(app, '/api/metrics/overview')).body)
+    const o = await overview('')
     expect(d.metrics.map((m) => m.id).sort()).toEqual(Object.keys(o.metrics).sort())
-    const resp = d.metrics.find((m) => m.id === 'response_rate')!
+    for (const base of ['response_rate', 'resolution_rate', 'satisfaction_rate', 'satisfaction_first_rate'])
+      expect(d.metrics.filter((m) => [base, `${base}_12345`, `${base}_110`].includes(m.id)).map((m) => m.platform).sort()).toEqual(['110', '12345', 'both'])
+    const resp = d.metrics.find((m) => m.id === 'response_rate_110')!
     expect(resp.denominator_sql).toContain('resp_deadline')
+    expect(resp.denominator_sql).toContain('{as_of:')
+    expect(resp.not_recorded_sql).toContain('moved_on')
+    expect(JSON.stringify(d)).not.toContain('now64')
     expect(d.records_derived_sql).toContain('dispatched_at')
+    expect(d.records_derived_sql).toContain("'invalid_alarm'")
     expect(d.events_source_sql).toContain('bounced_back')
+    const policyIds = new Set(d.policies.map((p) => p.id))
+    for (const m of d.metrics) for (const p of m.policies) expect(policyIds.has(p), `${m.id}: ${p}`).toBe(true)
+    expect(d.policies.find((p) => p.id === 'response_scope_110')?.setting).toBe('RESPONSE_EXCLUDE_110_KINDS')
+    expect(d.policies.find((p) => p.id === 'coverage')?.setting).toBe('METRICS_MIN_COVERAGE')
+    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8 })
   })
 
   it('traces a matter across both platforms through its transfers', async () => {

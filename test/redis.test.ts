@@ -1,8 +1,9 @@
-// Finding Redis for `npm start`: an explicit REDIS_URL must answer; otherwise redis-server from PATH
-// is started; with neither, the error says how to get one.
+// Finding Redis for `npm start`: an explicit REDIS_URL is used; otherwise 127.0.0.1:6379 or a
+// redis-server from PATH. When nothing answers, start-up goes on with jobs paused, and the handle
+// says how to get a Redis (test/redis-faults.test.ts covers the app doing that).
 import { describe, it, expect } from 'vitest'
 import { Redis } from 'ioredis'
-import { ensureRedis, RedisUnavailableError } from '../jobs/redis'
+import { ensureRedis } from '../jobs/redis'
 
 const log = { info: () => {} }
 const freePort = () => 30000 + Math.floor(Math.random() * 10000) // crash.test.ts uses 20000–29999
@@ -11,11 +12,16 @@ describe('ensureRedis', () => {
   it('uses a Redis that answers', async () => {
     const h = await ensureRedis('redis://127.0.0.1:6379', true, log)
     expect(h.child).toBeNull()
+    expect(h.unavailable).toBeNull()
   })
 
-  it('refuses an explicit REDIS_URL that does not answer, naming it', async () => {
+  it('keeps an explicit REDIS_URL that does not answer, naming it, with jobs paused (no exception)', async () => {
     const url = `redis://127.0.0.1:${freePort()}`
-    await expect(ensureRedis(url, true, log)).rejects.toThrow(new RegExp(`REDIS_URL=${url} is not reachable`))
+    const h = await ensureRedis(url, true, log)
+    expect(h.url).toBe(url)
+    expect(h.child).toBeNull()
+    expect(h.unavailable).toMatch(new RegExp(`REDIS_URL=${url} is not reachable`))
+    expect(h.unavailable).toMatch(/paused/)
   })
 
   it('starts redis-server from PATH when nothing answers, and stops it', async () => {
@@ -30,14 +36,15 @@ describe('ensureRedis', () => {
     await exited
   })
 
-  it('says how to install Redis when there is none on PATH', async () => {
+  it('says how to install Redis when there is none on PATH, and goes on with jobs paused', async () => {
     const path = process.env.PATH
     process.env.PATH = '/nonexistent'
     try {
-      const e = await ensureRedis(`redis://127.0.0.1:${freePort()}`, false, log).catch((x) => x)
-      expect(e).toBeInstanceOf(RedisUnavailableError)
-      expect(e.message).toMatch(/apt-get install redis-server/)
-      expect(e.message).toMatch(/REDIS_URL/)
+      const h = await ensureRedis(`redis://127.0.0.1:${freePort()}`, false, log)
+      expect(h.child).toBeNull()
+      expect(h.unavailable).toMatch(/apt-get install redis-server/)
+      expect(h.unavailable).toMatch(/REDIS_URL/)
+      expect(h.unavailable).toMatch(/paused/)
     } finally {
       process.env.PATH = path
     }

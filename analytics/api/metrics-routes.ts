@@ -4,13 +4,15 @@ import { z } from 'zod'
 import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
 import { SharedCache } from './shared-cache'
-import { parseWindow } from '../metrics/window'
+import { parseWindow, parseAsOf } from '../metrics/window'
 
 const WindowQuery = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
   bucket: z.enum(['day', 'hour']).default('day'),
   platform: z.enum(['12345', '110']).optional(),
+  // The instant limits are judged at; also the default window's end. Explicit → reproducible.
+  as_of: z.string().optional(),
 })
 
 export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
@@ -20,14 +22,16 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
     app.get('/api/metrics/overview', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
-      const w = parseWindow(p.data, Date.now(), p.data.bucket === 'hour' ? 2 : 14)
-      return cache.get(req.url, () => q.overview(w, p.data.bucket, p.data.platform))
+      const asOf = parseAsOf(p.data.as_of)
+      const w = parseWindow(p.data, asOf, p.data.bucket === 'hour' ? 2 : 14)
+      return cache.get(req.url, () => q.overview(w, p.data.bucket, p.data.platform, asOf))
     })
     app.get('/api/metrics/by-region', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
-      const w = parseWindow(p.data)
-      return cache.get(req.url, () => q.byRegion(w))
+      const asOf = parseAsOf(p.data.as_of)
+      const w = parseWindow(p.data, asOf)
+      return cache.get(req.url, () => q.byRegion(w, p.data.platform, asOf))
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
     app.get('/api/trace/:platform/:id', async (req, reply) => {

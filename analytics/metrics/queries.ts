@@ -1,118 +1,141 @@
 // Metric queries over ClickHouse, all built from the definitions in definitions.ts.
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
-import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions } from '../../model/api'
-import { metricDefs, aggregateColumns, eventsInWindow, RECORD_DERIVED, type MetricDef, type MetricParams } from './definitions'
+import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow } from '../../model/api'
+import { UNKNOWN_REGION } from '../../model/api'
+import {
+  metricDefs, aggregateColumns, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE,
+  type MetricDef, type MetricParams,
+} from './definitions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
+import { toValue, sumRows, type AggRow } from './values'
+import { chTime } from '../../ingest/rows'
 import { Reference } from '../../ingest/reference'
 import { BOUNCE_JOB } from '../../jobs/bounce-job'
 
+type PlatformFilter = '12345' | '110' | undefined
+
 const W = `{from:DateTime64(3, 'Asia/Shanghai')}`
 const W_TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
-
-function recordsFrom(platform: string | undefined) {
-  return `(SELECT *, ${RECORD_DERIVED} FROM records FINAL
-     WHERE received_at >= ${W} AND received_at < ${W_TO}${platform ? ' AND platform = {platform:String}' : ''})`
-}
 const EVENTS_FROM = eventsInWindow()
+const TREND_IDS = ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'] as const
 
-function toValue(d: MetricDef, row: Record<string, unknown> | undefined): MetricValue {
-  const n = Number(row?.[`${d.id}__n`] ?? 0)
-  const den = d.den ? Number(row?.[`${d.id}__d`] ?? 0) : null
-  const value = d.unit === 'count' ? n : den ? n / den : null
-  return { id: d.id, label: d.label, value, numerator: n, denominator: den, unit: d.unit, formula: d.formula }
+/** Events in the window; with a platform filter only those its platform sent (reported). */
+function eventsFrom(platform: PlatformFilter) {
+  return platform ? `(SELECT * FROM ${EVENTS_FROM} AS ew WHERE ew.platform = {platform:String})` : EVENTS_FROM
 }
 
 export class MetricsQueries {
   private readonly defs: MetricDef[]
   private readonly recordDefs: MetricDef[]
   private readonly eventDefs: MetricDef[]
+  private readonly derived: string
+  private readonly minCoverage: number
 
   constructor(readonly db: Db, private readonly p: MetricParams) {
     this.defs = metricDefs(p)
     this.recordDefs = this.defs.filter((d) => d.source === 'records')
     this.eventDefs = this.defs.filter((d) => d.source === 'events')
+    this.derived = recordDerived(p)
+    this.minCoverage = p.minCoverage ?? DEFAULT_MIN_COVERAGE
   }
 
-  /** The definitions as data: what each metric counts, in words and in SQL. */
+  /** The definitions as data: what each metric counts, in words and in SQL, with the policies and settings. */
   definitions(): Definitions {
     return {
-      window_rule: 'records count in the window by received_at, events by at; windows are [from, to) in Asia/Shanghai; records are read FINAL (latest version of each source record)',
-      records_derived_sql: RECORD_DERIVED.trim(),
+      window_rule: 'records count in the window by received_at, events by at; windows are [from, to) in Asia/Shanghai; records and events are read FINAL (latest version of each); {as_of} is the instant limits are judged at',
+      records_derived_sql: this.derived.trim(),
       events_source_sql: EVENTS_FROM,
+      policies: policies(this.p),
+      settings: {
+        RESPONSE_LIMIT_12345_MIN: this.p.responseLimit12345Min, RESPONSE_LIMIT_110_MIN: this.p.responseLimit110Min,
+        RESPONSE_EXCLUDE_110_KINDS: this.p.responseExclude110Kinds ?? DEFAULT_EXCLUDE_110_KINDS, METRICS_MIN_COVERAGE: this.minCoverage,
+      },
       metrics: this.defs.map((d) => ({
-        id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, source: d.source, formula: d.formula,
-        numerator_sql: d.num, denominator_sql: d.den ?? null,
+        id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, platform: d.platform, source: d.source, formula: d.formula,
+        numerator_sql: d.num, denominator_sql: d.den ?? null, distinct_sql: d.distinct ?? null,
+        not_recorded_sql: d.coverage?.not_recorded ?? null, pending_sql: d.coverage?.pending ?? null, policies: d.policies,
       })),
     }
   }
 
-  private params(w: TimeWindow, extra: Record<string, unknown> = {}) {
-    return { ...windowParams(w), lim12345: this.p.responseLimit12345Min, lim110: this.p.responseLimit110Min, ...extra }
+  private recordsFrom(platform: PlatformFilter) {
+    return `(SELECT *, ${this.derived} FROM records FINAL
+       WHERE ${windowFinal('received_at')}${platform ? ' AND platform = {platform:String}' : ''})`
   }
 
-  async overview(w: TimeWindow, bucket: 'day' | 'hour', platform?: '12345' | '110'): Promise<Overview> {
-    const params = this.params(w, platform ? { platform } : {})
+  private params(w: TimeWindow, asOf: number, platform: PlatformFilter) {
+    return { ...windowParams(w), as_of: chTime(asOf), ...(platform ? { platform } : {}) }
+  }
+
+  private values(rec: AggRow | undefined, ev: AggRow | undefined, platform: PlatformFilter): Record<string, MetricValue> {
+    const out: Record<string, MetricValue> = {}
+    for (const d of this.defs) out[d.id] = toValue(d, d.source === 'records' ? rec : ev, this.minCoverage, platform)
+    return out
+  }
+
+  async overview(w: TimeWindow, bucket: 'day' | 'hour', platform?: '12345' | '110', asOf = Date.now()): Promise<Overview> {
+    const params = this.params(w, asOf, platform)
     const bucketExpr = (col: string) => (bucket === 'day' ? `toString(toDate(${col}))` : `formatDateTime(toStartOfHour(${col}), '%Y-%m-%d %H:00')`)
-    const [rec] = await queryRows(this.db, `SELECT ${aggregateColumns(this.recordDefs)} FROM ${recordsFrom(platform)}`, params)
-    const [ev] = await queryRows(this.db, `SELECT ${aggregateColumns(this.eventDefs)} FROM ${EVENTS_FROM}`, params)
-    const trendDefs = this.defs.filter((d) => ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'].includes(d.id))
-    const recTrend = await queryRows(this.db,
-      `SELECT ${bucketExpr('received_at')} AS bucket, ${aggregateColumns(trendDefs.filter((d) => d.source === 'records'))}
-       FROM ${recordsFrom(platform)} GROUP BY bucket`, params)
-    const evTrend = await queryRows(this.db,
-      `SELECT ${bucketExpr('at')} AS bucket, ${aggregateColumns(trendDefs.filter((d) => d.source === 'events'))}
-       FROM ${EVENTS_FROM} GROUP BY bucket`, params)
-    const metrics: Record<string, MetricValue> = {}
-    for (const d of this.recordDefs) metrics[d.id] = toValue(d, rec)
-    for (const d of this.eventDefs) metrics[d.id] = toValue(d, ev)
+    // One query per source gives the trend buckets and the window's total (the grouping set ()): a
+    // distinct count over the window is not the sum of its buckets.
+    const grouped = (source: string, col: string, defs: MetricDef[]) => queryRows(this.db,
+      `SELECT ${bucketExpr(col)} AS bucket, grouping(bucket) AS is_total, ${aggregateColumns(defs)}
+       FROM ${source} GROUP BY GROUPING SETS ((bucket), ())`, params)
+    const [recRows, evRows] = await Promise.all([
+      grouped(this.recordsFrom(platform), 'received_at', this.recordDefs),
+      grouped(eventsFrom(platform), 'at', this.eventDefs),
+    ])
+    const total = (rows: AggRow[]) => rows.find((r) => Number(r.is_total) === 1)
+    const buckets = (rows: AggRow[]) => rows.filter((r) => Number(r.is_total) === 0)
     return {
       window: describeWindow(w),
+      as_of: isoShanghai(asOf),
+      platform: platform ?? null,
       generated_at: isoShanghai(Date.now()),
-      metrics,
+      metrics: this.values(total(recRows), total(evRows), platform),
       bucket,
-      trend: fillTrend(w, bucket, recTrend, evTrend),
+      trend: fillTrend(w, bucket, buckets(recRows), buckets(evRows)),
     }
   }
 
-  async byRegion(w: TimeWindow): Promise<ByRegion> {
-    const params = this.params(w)
-    const rateDefs = this.recordDefs.filter((d) => d.unit === 'ratio' || d.id.startsWith('volume'))
-    const recRows = await queryRows<Record<string, unknown> & { county_code: string }>(this.db,
-      `SELECT county_code, ${aggregateColumns(rateDefs)} FROM ${recordsFrom(undefined)} GROUP BY county_code`, params)
-    // A transfer belongs to the district of the record it was sent from.
-    const transferDefs = this.eventDefs.filter((d) => d.id.startsWith('transfers_'))
-    const evRows = await queryRows<Record<string, unknown> & { county_code: string }>(this.db,
-      `SELECT r.county_code AS county_code, ${aggregateColumns(transferDefs)}
-       FROM ${EVENTS_FROM} AS e
-       INNER JOIN (SELECT platform AS rp, source_id, county_code FROM records FINAL) AS r ON r.rp = e.platform AND r.source_id = e.record_id
-       GROUP BY county_code`, params)
-    const recBy = new Map(recRows.map((r) => [r.county_code, r]))
-    const evBy = new Map(evRows.map((r) => [r.county_code, r]))
-    const def = (id: string) => this.defs.find((d) => d.id === id)!
-    const regions = Reference.load().regions.counties.map((c) => {
-      const r = recBy.get(c.code)
-      const e = evBy.get(c.code)
-      return {
-        county_code: c.code,
-        name: c.name,
-        volume_12345: toValue(def('volume_12345'), r).value ?? 0,
-        volume_110: toValue(def('volume_110'), r).value ?? 0,
-        transfers_to_110: toValue(def('transfers_to_110'), e).value ?? 0,
-        transfers_to_12345: toValue(def('transfers_to_12345'), e).value ?? 0,
-        response_rate: toValue(def('response_rate'), r),
-        resolution_rate: toValue(def('resolution_rate'), r),
-        satisfaction_rate: toValue(def('satisfaction_rate'), r),
-      }
-    })
-    return { window: describeWindow(w), generated_at: isoShanghai(Date.now()), regions }
+  /**
+   * Every district of the reference list, then 未知区域: events whose sending record is unknown, and
+   * anything in a county outside the list. Each count (and each rate's parts) adds up to the overview's.
+   */
+  async byRegion(w: TimeWindow, platform?: '12345' | '110', asOf = Date.now()): Promise<ByRegion> {
+    const params = this.params(w, asOf, platform)
+    const [recRows, evRows] = await Promise.all([
+      queryRows<AggRow & { county_code: string }>(this.db,
+        `SELECT county_code, ${aggregateColumns(this.recordDefs)} FROM ${this.recordsFrom(platform)} GROUP BY county_code`, params),
+      // An event belongs to the district of the record it was sent from (the record its platform reports it on).
+      queryRows<AggRow & { county_code: string }>(this.db,
+        `SELECT ifNull(r.county_code, '') AS county_code, ${aggregateColumns(this.eventDefs)}
+         FROM ${eventsFrom(platform)} AS e
+         LEFT ANY JOIN (SELECT platform AS rp, source_id, county_code FROM records FINAL
+                        WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
+                                                       WHERE at >= ${W} AND at < ${W_TO})) AS r
+           ON r.rp = e.platform AND r.source_id = e.record_id
+         GROUP BY county_code`, params),
+    ])
+    const counties = Reference.load().regions.counties
+    const known = new Set(counties.map((c) => c.code))
+    const pick = (rows: (AggRow & { county_code: string })[], code: string) =>
+      code === UNKNOWN_REGION ? sumRows(rows.filter((r) => !known.has(r.county_code))) : rows.find((r) => r.county_code === code)
+    const regions: RegionRow[] = [...counties, { code: UNKNOWN_REGION, name: '未知区域' }].map((c) => ({
+      county_code: c.code,
+      name: c.name,
+      metrics: this.values(pick(recRows, c.code), pick(evRows, c.code), platform),
+    }))
+    return { window: describeWindow(w), as_of: isoShanghai(asOf), platform: platform ?? null, generated_at: isoShanghai(Date.now()), regions }
   }
 
-  async bounces(days: number): Promise<Bounces> {
-    const since = isoShanghai(shanghaiDayStart(Date.now()) - (days - 1) * 86_400_000).slice(0, 10)
+  async bounces(days: number, now = Date.now()): Promise<Bounces> {
+    const since = isoShanghai(shanghaiDayStart(now) - (days - 1) * 86_400_000).slice(0, 10)
+    // bounce_daily is a view showing each day's latest committed computation only (migration 006).
     const rows = await queryRows<{ day_s: string; category_code: string; bounces: number; transfers: number }>(this.db,
       `SELECT toString(b.day) AS day_s, b.category_code AS category_code, b.bounces AS bounces, b.transfers AS transfers
-       FROM bounce_daily AS b FINAL WHERE b.day >= {since:Date} ORDER BY b.day DESC, b.bounces DESC, b.category_code`, { since })
+       FROM bounce_daily AS b WHERE b.day >= {since:Date} ORDER BY b.day DESC, b.bounces DESC, b.category_code`, { since })
     const cats = Reference.load().categoryByCode
     // When the job last ran, whether or not it found anything: "no bounces" differs from "not computed yet".
     const [run] = await queryRows<{ last: string | null }>(this.db,
@@ -126,7 +149,7 @@ export class MetricsQueries {
 }
 
 /** Every bucket of the window appears, zero when nothing happened, so charts show gaps as zeros. */
-function fillTrend(w: TimeWindow, bucket: 'day' | 'hour', rec: Record<string, unknown>[], ev: Record<string, unknown>[]): TrendPoint[] {
+function fillTrend(w: TimeWindow, bucket: 'day' | 'hour', rec: AggRow[], ev: AggRow[]): TrendPoint[] {
   const step = bucket === 'day' ? 86_400_000 : 3_600_000
   const key = (t: number) => (bucket === 'day' ? isoShanghai(t).slice(0, 10) : isoShanghai(t).slice(0, 13).replace('T', ' ') + ':00')
   const start = bucket === 'day' ? shanghaiDayStart(w.from) : Math.floor(w.from / step) * step
@@ -136,8 +159,7 @@ function fillTrend(w: TimeWindow, bucket: 'day' | 'hour', rec: Record<string, un
   for (const r of [...rec, ...ev]) {
     const p = points.get(String(r.bucket))
     if (!p) continue
-    for (const k of ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'] as const)
-      if (r[`${k}__n`] !== undefined) p[k] = Number(r[`${k}__n`])
+    for (const k of TREND_IDS) if (r[`${k}__n`] !== undefined) p[k] = Number(r[`${k}__n`])
   }
   return [...points.values()]
 }

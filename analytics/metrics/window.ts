@@ -30,6 +30,14 @@ export function parseWindow(q: { from?: string; to?: string }, now = Date.now(),
   return { from, to }
 }
 
+/**
+ * The instant metrics are judged at (whether a limit has passed): ?as_of= or now. A date alone means
+ * the start of that day, like `from`. Explicit, so the same as_of on the same data gives the same answer.
+ */
+export function parseAsOf(v: string | undefined, now = Date.now()): number {
+  return v ? parseBound('as_of', v) : now
+}
+
 export const isoShanghai = (t: number) => chTime(t).replace(' ', 'T') + '+08:00'
 export const windowParams = (w: TimeWindow) => ({ from: chTime(w.from), to: chTime(w.to) })
 export const describeWindow = (w: TimeWindow) => ({ from: isoShanghai(w.from), to: isoShanghai(w.to), tz: 'Asia/Shanghai' as const })

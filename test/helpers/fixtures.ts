@@ -1,5 +1,26 @@
-// Hand-made records whose metric values are known in advance.
+// Hand-made records whose metric values are known in advance, and the one clock every test reads.
 import type { RecordInput, EventInput } from '../../model/record'
+
+/**
+ * The instant tests take as "now" when TEST_NOW is not set: fixed, so a test never depends on
+ * the date it runs on. It lies in the past because the server refuses timestamps more than a day
+ * ahead of the real clock.
+ */
+export const DEFAULT_TEST_NOW = '2026-11-20T12:00:00+08:00'
+
+/**
+ * "Now" for tests, epoch ms: TEST_NOW (any ISO 8601 instant, or a date meaning noon in Shanghai)
+ * if set, else DEFAULT_TEST_NOW. Tests build data from this, never from Date.now().
+ * `npm run test:dates` runs the date-sensitive tests over a range of simulated dates through it.
+ */
+export function testNow(): number {
+  const raw = process.env.TEST_NOW?.trim() || DEFAULT_TEST_NOW
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T12:00:00+08:00` : raw)
+  if (!Number.isFinite(t)) throw new Error(`TEST_NOW is not an ISO 8601 instant or date: "${raw}"`)
+  // Only a sanity check of the setting (the data never depends on the real date).
+  if (t > Date.now()) throw new Error(`TEST_NOW must lie in the past (the server refuses future timestamps): "${raw}"`)
+  return t
+}
 
 /** ISO timestamp in Asia/Shanghai, `minutes` after `base` ('YYYY-MM-DDThh:mm'). */
 export function at(base: string, minutes = 0): string {
@@ -8,7 +29,8 @@ export function at(base: string, minutes = 0): string {
 }
 
 export function record(over: Partial<RecordInput> & { source_id: string }): RecordInput {
-  const received = over.received_at ?? at('2026-11-20T09:00')
+  // Default: 09:00 on the test clock's day (2026-11-20 unless TEST_NOW says otherwise).
+  const received = over.received_at ?? at(`${shanghaiDate(0)}T09:00`)
   return {
     platform: '12345',
     updated_at: received,
@@ -28,12 +50,12 @@ export function transfer(id: string, platform: '12345' | '110', recordId: string
   return { event_id: id, platform, record_id: recordId, type: 'transfer', at: when, from_platform: platform, to_platform: to, counterpart_id: counterpart }
 }
 
-/** 'YYYY-MM-DD' in Asia/Shanghai, `offset` days from today. */
-export function shanghaiDate(offset = 0, now = Date.now()): string {
+/** 'YYYY-MM-DD' in Asia/Shanghai, `offset` days from the test clock's today (testNow()). */
+export function shanghaiDate(offset = 0, now = testNow()): string {
   return new Date(now + 8 * 3600_000 + offset * 86_400_000).toISOString().slice(0, 10)
 }
 
-/** The day of knownDay(): five days ago, so every limit has passed and every job window is final. */
+/** The day of knownDay(): five days before testNow(), so every limit has passed and every job window is final. */
 export const KNOWN = { prev: shanghaiDate(-6), day: shanghaiDate(-5), next: shanghaiDate(-4) }
 
 /**

@@ -14,11 +14,34 @@ export function formatRatio(v: number | null | undefined): string {
   return v == null || !Number.isFinite(v) ? EMPTY : (v * 100).toFixed(1) + '%'
 }
 
-/** A MetricValue formatted by its unit; a missing metric → '—'. */
-export function formatMetric(m: Pick<MetricValue, 'value' | 'unit'> | null | undefined): string {
+/** Shown instead of a rate when too few judged records carry the timestamps it needs. */
+export const NO_DATA = '无数据'
+
+/** True when a rate has no value because its timestamps' coverage is below the minimum. */
+export function lowCoverage(m: Pick<MetricValue, 'value' | 'coverage'> | null | undefined): boolean {
+  return !!m && m.value == null && m.coverage?.ratio != null && m.coverage.ratio < m.coverage.min
+}
+
+/** A MetricValue formatted by its unit; a missing metric or nothing to judge → '—'; low coverage → '无数据'. */
+export function formatMetric(m: Pick<MetricValue, 'value' | 'unit'> & Partial<Pick<MetricValue, 'coverage'>> | null | undefined): string {
   if (!m) return EMPTY
+  if (lowCoverage({ value: m.value, coverage: m.coverage ?? null })) return NO_DATA
   return m.unit === 'ratio' ? formatRatio(m.value) : formatCount(m.value)
 }
+
+/** Hover text of a metric: label, formula, parts, coverage and why there is no value. */
+export function metricTip(m: MetricValue | null | undefined, fallback = ''): string {
+  if (!m) return fallback
+  const lines = [`${m.label}：${m.formula}`]
+  if (m.unit === 'ratio') lines.push(`${formatCount(m.numerator)} / ${formatCount(m.denominator)}`)
+  const c = m.coverage
+  if (c) lines.push(`评判 ${formatCount(c.judged)}：可判定 ${formatCount(c.measured)}，未记录 ${formatCount(c.not_recorded)}，待定 ${formatCount(c.pending)}；覆盖率 ${formatRatio(c.ratio)}（最低 ${formatRatio(c.min)}）`)
+  if (m.reason) lines.push(m.reason)
+  return lines.join('\n')
+}
+
+/** A count metric's value from a metrics map (0 when absent). */
+export const countOf = (metrics: Record<string, MetricValue> | undefined, id: string): number => metrics?.[id]?.value ?? 0
 
 /** 'numerator / denominator' for a ratio metric, '' when either part is missing. */
 export function formatFraction(m: Pick<MetricValue, 'numerator' | 'denominator'> | null | undefined): string {
