@@ -70,7 +70,10 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
     const results = await Promise.all(entries.map(([, check]) => bounded(check)))
     const checks: Record<string, string> = Object.fromEntries(entries.map(([name], i) => [name, results[i] ?? 'ok']))
     const ok = Object.values(checks).every((v) => v === 'ok')
-    return reply.code(ok ? 200 : 503).send({ ok, checks, ingested: d.ingest.totals })
+    // Ingest and the dashboard need ClickHouse only: without Redis the process still serves them (jobs
+    // paused), so it stays ready (200) and says what is wrong; load balancers keep routing to it.
+    const serving = checks.clickhouse === 'ok'
+    return reply.code(serving ? 200 : 503).send({ ok, serving, checks, ingested: d.ingest.totals })
   })
 
   await app.register(ingestRoutes(d.ingest))
