@@ -5,7 +5,8 @@
 //
 // Each case owns a 12-hour slot of time and an id prefix, so cases never see each other's data and no
 // table is truncated. Dates are fixed (a year before the test clock), never today's.
-// FC_RUNS (default 150) and FC_SEED (default fixed; 'random' for a fresh one) tune the run.
+// FC_RUNS (default 150; at most ~700 slots), FC_SEED (default fixed, so CI is repeatable; 'random' for
+// a fresh one), FC_PATH (replay one failing case as fast-check reports it), FC_SHRINK=1 (shrink a failure).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import fc from 'fast-check'
 import { startTestApp, post, getJson, ndjson, testNow, type TestApp } from './helpers/app'
@@ -107,6 +108,6 @@ describe('metrics equal the reference implementation', () => {
       note(ref.total, ref.regions.get(UNKNOWN)!, recSends)
     }), { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}), endOnFailure: process.env.FC_SHRINK !== '1' })
     // The generator reached the situations the definitions are about (else passing proves little).
-    expect(SITUATIONS.filter((x) => !seen.has(x)), "situations never generated").toEqual([])
+    if (!process.env.FC_PATH && RUNS >= 100) expect(SITUATIONS.filter((x) => !seen.has(x)), 'situations never generated').toEqual([])
   }, 240_000)
 })

@@ -8,6 +8,7 @@ import { Overview, ByRegion, Definitions, Trace, Bounces, UNKNOWN_REGION, type M
 import type { RecordInput, EventInput } from '../model/record'
 import { MetricsQueries } from '../analytics/metrics/queries'
 import { parseWindow } from '../analytics/metrics/window'
+import { loadConfig } from '../config'
 
 const { prev: D0, day: D1, next: D2 } = KNOWN
 /** Every limit of knownDay() has passed at this instant. */
@@ -191,6 +192,13 @@ describe('definition decisions (issue 5 C)', () => {
     expect(s.response_rate_110.value).toBeNull() // coverage 0.8 < 0.9
     expect(s.response_rate_12345.value).toBeNull()
     expect(none.definitions().settings).toMatchObject({ RESPONSE_EXCLUDE_110_KINDS: [], METRICS_MIN_COVERAGE: 0 })
+  })
+
+  it('the settings are validated: unknown 110 kinds are named, none excludes nothing', () => {
+    expect(() => loadConfig({ RESPONSE_EXCLUDE_110_KINDS: 'non_police,prank' })).toThrow(/RESPONSE_EXCLUDE_110_KINDS: not 110 kinds: prank/)
+    expect(() => loadConfig({ METRICS_MIN_COVERAGE: '1.5' })).toThrow(/METRICS_MIN_COVERAGE/)
+    expect(loadConfig({ RESPONSE_EXCLUDE_110_KINDS: 'none' }).RESPONSE_EXCLUDE_110_KINDS).toEqual([])
+    expect(loadConfig({}).RESPONSE_EXCLUDE_110_KINDS).toEqual(['non_police', 'invalid_alarm', 'consult_only'])
   })
 
   it('judged as of: the answer names as_of, the same as_of gives the same answer, a later one may differ', async () => {

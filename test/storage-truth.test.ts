@@ -146,4 +146,13 @@ describe('export', () => {
     const only110 = (await (await fetch(`${app.url}/api/export/records?from=2025-06-01&to=2025-06-02&platform=110`)).text()).split('\n').filter(Boolean)
     expect(only110.length).toBe(10)
   })
+
+  it('does not list an old version whose correction moved it out of the window within the month', async () => {
+    await post(app, 'records', ndjson([record({ source_id: 'EXP-MOVED', received_at: ts('2025-07-10T10:00:00'), updated_at: ts('2025-07-21T10:00:00') })]))
+    await post(app, 'records', ndjson([record({ source_id: 'EXP-MOVED', received_at: ts('2025-07-20T10:00:00'), updated_at: ts('2025-07-22T10:00:00') })]))
+    const day = async (d: string) => (await (await fetch(`${app.url}/api/export/records?from=${d}&to=${d}`)).text())
+      .split('\n').filter((l) => l.includes('"EXP-MOVED"')).length
+    expect(await day('2025-07-10')).toBe(0)
+    expect(await day('2025-07-20')).toBe(1)
+  })
 })

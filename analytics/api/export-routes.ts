@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { Readable } from 'node:stream'
 import type { Db } from '../clickhouse'
 import { parseWindow, windowParams } from '../metrics/window'
+import { windowFinal } from '../metrics/definitions'
 
 const MAX_DAYS = 31
 
@@ -36,7 +37,7 @@ export function exportRoutes(db: Db, pageRows = 50_000) {
         for (;;) {
           const rs = await db.query({
             query: `SELECT ${cols} FROM records FINAL
-              WHERE received_at >= {from:DateTime64(3, 'Asia/Shanghai')} AND received_at < {to:DateTime64(3, 'Asia/Shanghai')}
+              WHERE ${windowFinal('received_at')}
               ${platform ? 'AND platform = {platform:String}' : ''}
               ${after ? 'AND (platform, source_id) > ({ap:String}, {as:String})' : ''}
               ORDER BY platform, source_id LIMIT {page:UInt32}`,
