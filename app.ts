@@ -21,7 +21,10 @@ export interface App {
 
 export function makeLogger(level: string, destination?: pino.DestinationStream): Logger {
   // Personal data never reaches a log: caller numbers and free text are redacted wherever they appear.
-  const opts = { level, redact: { paths: ['*.caller_phone', '*.content', '*.raw', 'caller_phone', 'content', 'raw'], censor: '[redacted]' } }
+  // pino matches paths level by level, so each personal field is listed at the depths log objects reach.
+  const fields = ['caller_phone', 'content', 'raw', 'title', 'note']
+  const paths = fields.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*[*].${f}`, `*.*[*].${f}`])
+  const opts = { level, redact: { paths, censor: '[redacted]' } }
   return destination ? pino(opts, destination) : pino(opts)
 }
 

@@ -46,20 +46,20 @@ export const Status = z.enum(STATUSES)
  * Timestamps on input: ISO 8601 with an offset ("2026-11-25T09:30:00.120+08:00" or "...Z"),
  * or without one ("2026-11-25 09:30:00.120"), read as Asia/Shanghai. Stored as epoch ms.
  */
-const LOCAL_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/
+const TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|([+-])(\d{2}):?(\d{2}))?$/
 export function parseTimestamp(s: string): number | null {
-  const m = LOCAL_TS.exec(s)
-  if (m) {
-    const [, y, mo, d, h, mi, se = '0', ms = '0'] = m
-    const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +se, +ms.padEnd(3, '0')) - 8 * 3600_000
-    // Reject calendar overflow such as 2026-02-30, which Date.UTC would silently roll over.
-    const back = new Date(utc + 8 * 3600_000)
-    if (back.getUTCMonth() !== +mo - 1 || back.getUTCDate() !== +d || +h > 23 || +mi > 59 || +se > 59) return null
-    return utc
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s)) return null
-  const t = Date.parse(s)
-  return Number.isFinite(t) ? t : null
+  const m = TS.exec(s)
+  if (!m) return null
+  const [, y, mo, d, h, mi, se = '0', ms = '0', zone, sign, oh, om] = m
+  // An offset needs the ISO 'T'; without one the wall clock is Asia/Shanghai (no daylight saving time).
+  if (zone && s[10] !== 'T') return null
+  if (+h > 23 || +mi > 59 || +se > 59 || (oh !== undefined && (+oh > 14 || +om > 59))) return null
+  const offsetMs = !zone ? 8 * 3600_000 : zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000
+  const wall = Date.UTC(+y, +mo - 1, +d, +h, +mi, +se, +ms.padEnd(3, '0'))
+  // Reject calendar overflow such as 2026-02-30, which Date.UTC (and Date.parse) silently roll over.
+  const back = new Date(wall)
+  if (back.getUTCFullYear() !== +y || back.getUTCMonth() !== +mo - 1 || back.getUTCDate() !== +d) return null
+  return wall - offsetMs
 }
 
 // Plausible window for any timestamp: the linkage mechanism dates from 2022; nothing from the far future.
