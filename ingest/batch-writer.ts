@@ -47,7 +47,7 @@ export class BatchWriter<Row extends Record<string, unknown>> {
   private timer: NodeJS.Timeout | null = null
   private flushing: Promise<void> | null = null
   private closed = false
-  readonly stats = { batches: 0, rows: 0, failures: 0, poisoned: 0, skipped: 0, lastFlushMs: 0 }
+  readonly stats = { batches: 0, rows: 0, failures: 0, poisoned: 0, skipped: 0, lastFlushMs: 0, prepareMs: 0, insertMs: 0 }
 
   constructor(private readonly db: Db, private readonly o: BatchWriterOptions<Row>) {}
 
@@ -96,7 +96,9 @@ export class BatchWriter<Row extends Record<string, unknown>> {
     const started = Date.now()
     const outcomes: RowOutcome[] = new Array(batch.length)
     try {
+      const t0 = performance.now()
       const prepared = this.o.prepare ? await this.withRetry(() => this.o.prepare!(batch.map((p) => p.row))) : null
+      this.stats.prepareMs += performance.now() - t0
       const live = batch.map((_, i) => i).filter((i) => !prepared?.skip.has(i))
       for (const i of prepared?.skip ?? []) outcomes[i] = { ok: true }
       this.stats.skipped += prepared?.skip.size ?? 0
@@ -167,9 +169,10 @@ export class BatchWriter<Row extends Record<string, unknown>> {
     const hash = createHash('sha256').update(this.o.table)
     for (const r of rows) hash.update('\n').update(JSON.stringify(r))
     const token = `${this.o.table}:${hash.digest('hex')}`
+    const t0 = performance.now()
     return this.withRetry(() => this.db.insert({
       table: this.o.table, values: rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: token },
-    }).then(() => undefined))
+    }).then(() => undefined)).finally(() => { this.stats.insertMs += performance.now() - t0 })
   }
 
   private async withRetry<T>(f: () => Promise<T>): Promise<T> {

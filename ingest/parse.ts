@@ -40,6 +40,11 @@ export function splitBodyLazy(body: Buffer | string, maxLines = Infinity): (() =
       // Not a valid array as a whole: fall through and report line by line, so good lines survive.
     }
   }
+  // The usual body is valid UTF-8 throughout: decode it once and split the text. Only a body with
+  // bad bytes is decoded line by line, to name the lines at fault.
+  let text: string | null = null
+  try { text = strict.decode(buf.subarray(start)) } catch { /* located per line below */ }
+  if (text !== null) return splitText(text, maxLines)
   // Lines are located first (cheap), so an oversized request is refused before any parsing.
   const bounds: [number, number, number][] = []
   for (let s = start, line = 1; s <= buf.length; line++) {
@@ -83,4 +88,23 @@ function countLines(buf: Buffer, from: number, seen: number): number {
     s = e + 1
   }
   return n
+}
+
+function splitText(text: string, maxLines: number): (() => BodyItem)[] {
+  const lines = text.split('\n')
+  const out: (() => BodyItem)[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]
+    if (raw.trim() === '') continue
+    if (out.length === maxLines) throw new TooManyLinesError(out.length + lines.slice(i).filter((l) => l.trim() !== '').length, maxLines)
+    const line = i + 1
+    out.push(() => {
+      try {
+        return { line, raw, value: JSON.parse(raw) }
+      } catch (err) {
+        return { line, raw, parseError: `malformed JSON: ${(err as Error).message}` }
+      }
+    })
+  }
+  return out
 }

@@ -72,6 +72,9 @@ export function recordRow(r: RecordParsed, secret: string) {
 }
 export type RecordRow = ReturnType<typeof recordRow>
 
+// Epoch 0 in Asia/Shanghai, as a constant: formatting it would evict chTime's cached day on every event.
+const NO_VERSION = '1970-01-01 08:00:00.000'
+
 export function eventRow(e: EventParsed) {
   return {
     platform: e.platform,
@@ -86,7 +89,7 @@ export function eventRow(e: EventParsed) {
     counterpart_id: e.counterpart_id,
     note: maskText(e.note),
     // The source's version of the event when it sends one; else 0, and the last one sent wins.
-    version: chTime(e.updated_at ?? 0),
+    version: e.updated_at === null ? NO_VERSION : chTime(e.updated_at),
     is_deleted: 0,
   }
 }

@@ -54,13 +54,15 @@ export function parseTimestamp(s: string): number | null {
   // An offset needs the ISO 'T'; without one the wall clock is Asia/Shanghai (no daylight saving time).
   if (zone && s[10] !== 'T') return null
   if (+h > 23 || +mi > 59 || +se > 59 || (oh !== undefined && (+oh > 14 || +om > 59))) return null
-  const offsetMs = !zone ? 8 * 3600_000 : zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000
-  const wall = Date.UTC(+y, +mo - 1, +d, +h, +mi, +se, +ms.padEnd(3, '0'))
   // Reject calendar overflow such as 2026-02-30, which Date.UTC (and Date.parse) silently roll over.
-  const back = new Date(wall)
-  if (back.getUTCFullYear() !== +y || back.getUTCMonth() !== +mo - 1 || back.getUTCDate() !== +d) return null
-  return wall - offsetMs
+  const year = +y, month = +mo, day = +d
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null
+  const offsetMs = !zone ? 8 * 3600_000 : zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000
+  return Date.UTC(year, month - 1, day, +h, +mi, +se, +ms.padEnd(3, '0')) - offsetMs
 }
+
+const DAYS_IN = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const daysIn = (y: number, m: number) => (m === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : DAYS_IN[m - 1])
 
 // Plausible window for any timestamp: the linkage mechanism dates from 2022; nothing from the far future.
 const MIN_TS = Date.UTC(2000, 0, 1)
