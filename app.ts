@@ -1,7 +1,7 @@
 // Wires the stages into one process: ClickHouse (embedded or server) → ingest → metrics API → jobs → web.
 import pino, { type Logger } from 'pino'
 import type { Config } from './config'
-import { isDevSecret } from './config'
+import { resolveCallerSecret } from './ingest/secret'
 import { openDb, type Db } from './analytics/clickhouse'
 import { migrate } from './analytics/migrate'
 import { IngestService } from './ingest/service'
@@ -9,6 +9,9 @@ import { MetricsQueries } from './analytics/metrics/queries'
 import { buildServer } from './analytics/api/server'
 import { ensureRedis } from './jobs/redis'
 import { startJobs, type Jobs } from './jobs/queues'
+import { TokenStore, localAdminKey } from './analytics/api/access/tokens'
+import { Audit } from './analytics/api/access/audit'
+import { UserStore, SessionStore } from './analytics/api/access/users'
 
 export interface App {
   url: string
@@ -16,13 +19,15 @@ export interface App {
   ingest: IngestService
   jobs: Jobs | null
   logger: Logger
+  /** Bearer tokens (create/revoke here take effect at once in this process). */
+  tokens: TokenStore
   close: () => Promise<void>
 }
 
 export function makeLogger(level: string, destination?: pino.DestinationStream): Logger {
   // Personal data never reaches a log: caller numbers and free text are redacted wherever they appear.
   // pino matches paths level by level, so each personal field is listed at the depths log objects reach.
-  const fields = ['caller_phone', 'content', 'raw', 'title', 'note']
+  const fields = ['caller_phone', 'content', 'raw', 'title', 'note', 'password']
   const paths = fields.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*[*].${f}`, `*.*[*].${f}`])
   const opts = { level, redact: { paths, censor: '[redacted]' } }
   return destination ? pino(opts, destination) : pino(opts)
@@ -30,14 +35,16 @@ export function makeLogger(level: string, destination?: pino.DestinationStream):
 
 export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?: string; logger?: Logger } = {}): Promise<App> {
   const logger = opts.logger ?? makeLogger(cfg.LOG_LEVEL)
-  if (isDevSecret(cfg)) logger.warn('CALLER_HASH_SECRET is the development default; set your own before real data arrives')
+  // Before anything opens: production with a weak secret stops here (SecretError).
+  const callerSecret = resolveCallerSecret(cfg)
+  if (callerSecret.source === 'generated') logger.warn({ file: callerSecret.file }, 'generated the caller-hash secret (CALLER_HASH_SECRET unset): back this file up with the data; without it repeat callers in new data no longer match old keys')
   const redis = opts.jobs === false ? null : await ensureRedis(cfg.redisUrl, cfg.redisUrlExplicit, logger)
   // No Redis is no reason to stop ingest and the dashboard: jobs start paused and resume when it answers.
   if (redis?.unavailable) logger.error({ redis: redis.url }, redis.unavailable)
   const db = openDb({ url: cfg.CLICKHOUSE_URL, dataDir: cfg.DATA_DIR, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE })
   logger.info({ clickhouse: db.mode, dataDir: db.mode === 'embedded' ? cfg.DATA_DIR : undefined }, 'storage open')
   await migrate(db, logger)
-  const ingest = new IngestService(db, { secret: cfg.CALLER_HASH_SECRET, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, log: logger })
+  const ingest = new IngestService(db, { secret: callerSecret.secret, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, log: logger })
   const metrics = new MetricsQueries(db, {
     responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN,
     responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE,
@@ -47,14 +54,19 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
     startPaused: redis.unavailable !== null, overdueFactor: cfg.JOB_OVERDUE_FACTOR, overdueMarginMs: cfg.JOB_OVERDUE_MARGIN_MS,
     verifyEveryMs: cfg.JOB_SCHEDULE_CHECK_MS, outageLogEveryMs: cfg.REDIS_OUTAGE_LOG_EVERY_MS,
   }) : null
+  // DATA_DIR/admin.key: a local admin credential for `npm run admin` while this process holds the data directory.
+  const tokens = new TokenStore(db, localAdminKey(cfg.DATA_DIR))
+  if (cfg.authOpenRole) logger.warn({ role: cfg.authOpenRole }, 'requests without credentials act as this role over the whole city (AUTH_OPEN_ROLE; demo default wall)')
   const server = await buildServer({
     db, ingest, metrics, logger,
+    access: { tokens, openRole: cfg.authOpenRole, audit: new Audit(db, logger), users: new UserStore(db), sessions: new SessionStore(cfg.SESSION_IDLE_MIN * 60_000) },
     maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,
     requestTimeoutMs: cfg.HTTP_REQUEST_TIMEOUT_MS,
     exportPageRows: cfg.EXPORT_PAGE_ROWS,
     headersTimeoutMs: cfg.HTTP_HEADERS_TIMEOUT_MS,
     metricsCacheMs: cfg.METRICS_CACHE_MS,
     readiness: jobs ? jobs.readiness : {},
+    host: cfg.HOST, allowedHosts: cfg.ALLOWED_HOSTS,
   })
   const address = await server.listen({ port: cfg.PORT, host: cfg.HOST })
   const port = Number(new URL(address).port)
@@ -70,5 +82,5 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
       await db.close()
       redis?.stop()
     })())
-  return { url, db, ingest, jobs, logger, close }
+  return { url, db, ingest, jobs, logger, tokens, close }
 }

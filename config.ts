@@ -1,18 +1,19 @@
 // Configuration from the environment, validated once at start-up.
 import { z } from 'zod'
 import { KINDS_110 } from './model/record'
+import { ROLES, type Role } from './analytics/api/access/route-table'
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
 
-const DEV_SECRET = 'dev-only-caller-hash-secret-change-me'
+import { weakSecretReason } from './ingest/secret'
 
 export const ConfigSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    // Loopback by default: ingest has no per-source tokens yet. 0.0.0.0 serves other machines (containers, wall displays).
+    // Loopback by default. 0.0.0.0 serves other machines (containers, wall displays): data routes need tokens (README, Access).
     HOST: z.string().default('127.0.0.1'),
     DATA_DIR: z.string().min(1).default('./data'),
     // Unset: embedded ClickHouse (chdb) under DATA_DIR/clickhouse. Set: a ClickHouse server over HTTP.
@@ -21,8 +22,11 @@ export const ConfigSchema = z
     CLICKHOUSE_PASSWORD: z.string().default(''),
     CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
     REDIS_URL: z.string().url().optional(),
-    // Key of the HMAC that turns caller phone numbers into a repeat-caller key.
-    CALLER_HASH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SECRET),
+    // Key of the HMAC that turns caller phone numbers into a repeat-caller key. No default: unset, the
+    // app generates one into DATA_DIR/caller-hash.secret at first start (ingest/secret.ts).
+    CALLER_HASH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    // Names the Host header may carry besides localhost, 127.0.0.1, ::1 and HOST (comma list; '*' = any).
+    ALLOWED_HOSTS: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     INGEST_BATCH_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     INGEST_FLUSH_MS: z.coerce.number().int().min(1).max(60_000).default(200),
@@ -53,6 +57,11 @@ export const ConfigSchema = z
     // ("no data") instead of a rate computed from the few that do.
     METRICS_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.8),
     DEMO: bool.default(true),
+    // Role of requests without credentials: 'none' refuses them (all but health and the dashboard files).
+    // Default: 'wall' (whole city) in demo mode so the demo dashboard shows at once, else 'none'.
+    AUTH_OPEN_ROLE: z.enum([...ROLES, 'none']).optional(),
+    // A signed-in session unused for this many minutes is gone (sign in again).
+    SESSION_IDLE_MIN: z.coerce.number().int().min(1).max(24 * 60).default(30),
     DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(14),
     DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.2),
     DEMO_SEED: z.coerce.number().int().default(12345),
@@ -70,11 +79,13 @@ export const ConfigSchema = z
     REDIS_OUTAGE_LOG_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   })
   .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && c.CALLER_HASH_SECRET === DEV_SECRET)
-      ctx.addIssue({ code: 'custom', path: ['CALLER_HASH_SECRET'], message: 'must be set in production (the default is for development only)' })
+    const weak = c.NODE_ENV === 'production' && c.CALLER_HASH_SECRET ? weakSecretReason(c.CALLER_HASH_SECRET) : null
+    if (weak) ctx.addIssue({ code: 'custom', path: ['CALLER_HASH_SECRET'], message: weak })
+    if (c.NODE_ENV === 'production' && c.AUTH_OPEN_ROLE && !['none', 'wall'].includes(c.AUTH_OPEN_ROLE))
+      ctx.addIssue({ code: 'custom', path: ['AUTH_OPEN_ROLE'], message: 'production allows only none or wall for requests without credentials' })
   })
 
-export type Config = z.infer<typeof ConfigSchema> & { redisUrlExplicit: boolean; redisUrl: string }
+export type Config = z.infer<typeof ConfigSchema> & { redisUrlExplicit: boolean; redisUrl: string; authOpenRole: Role | null }
 
 export class ConfigError extends Error {}
 
@@ -88,7 +99,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`)
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
-  return { ...r.data, redisUrlExplicit: !!r.data.REDIS_URL, redisUrl: r.data.REDIS_URL ?? 'redis://127.0.0.1:6379' }
+  const open = r.data.AUTH_OPEN_ROLE ?? (r.data.DEMO ? 'wall' : 'none')
+  return { ...r.data, redisUrlExplicit: !!r.data.REDIS_URL, redisUrl: r.data.REDIS_URL ?? 'redis://127.0.0.1:6379', authOpenRole: open === 'none' ? null : open }
 }
-
-export const isDevSecret = (c: Config) => c.CALLER_HASH_SECRET === DEV_SECRET

@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from './config'
 import { startApp } from './app'
 import { RedisUnavailableError } from './jobs/redis'
 import { startDemo } from './ingest/simulator/demo'
+import { SecretError } from './ingest/secret'
 
 async function main() {
   // A .env file (see .env.example) fills in what the environment does not already set.
@@ -11,13 +12,16 @@ async function main() {
   const args = process.argv.slice(2)
   const cfg = loadConfig(process.env, args.includes('--no-demo') ? { DEMO: 'false' } : {})
   const app = await startApp(cfg)
-  const demo = cfg.DEMO ? startDemo(app.url, cfg, app.logger) : null
+  // The simulator sends like a real source: with a source token for both platforms, made for this run.
+  const demoToken = cfg.DEMO ? await app.tokens.create({ role: 'source', platforms: ['12345', '110'], name: 'demo simulator', expiresDays: 30 }) : null
+  const demo = demoToken ? startDemo(app.url, cfg, app.logger, { token: demoToken.token }) : null
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
     app.logger.info({ signal }, 'shutting down')
     await demo?.stop()
+    if (demoToken) await app.tokens.revoke(demoToken.info.id).catch(() => {})
     await app.close()
     process.exit(0)
   }
@@ -27,7 +31,7 @@ async function main() {
 }
 
 main().catch((e) => {
-  if (e instanceof ConfigError || e instanceof RedisUnavailableError) {
+  if (e instanceof ConfigError || e instanceof RedisUnavailableError || e instanceof SecretError) {
     console.error(`\n${e.message}\n`)
     process.exit(2)
   }

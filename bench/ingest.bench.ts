@@ -19,6 +19,7 @@ import { splitBody } from '../ingest/parse'
 import { checkRecord, checkEvent } from '../ingest/validate'
 import { recordRow, eventRow } from '../ingest/rows'
 import { Reference } from '../ingest/reference'
+import { resolveCallerSecret } from '../ingest/secret'
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -60,6 +61,8 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000
 const dir = mkdtempSync(path.join(tmpdir(), 'linkage-bench-'))
 const cfg = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, DEMO: 'false', LOG_LEVEL: 'silent', METRICS_CACHE_MS: '0' })
 const app = await startApp(cfg, { jobs: false, logger: makeLogger('silent') })
+// Sent like a real source (and read like an evaluator would), with a bearer token.
+const auth = { authorization: `Bearer ${(await app.tokens.create({ role: 'admin', name: 'bench' })).token}` }
 const now = Date.now()
 const BATCH = cfg.INGEST_BATCH_ROWS
 
@@ -74,6 +77,7 @@ console.log(`generated ${DAYS} day(s) at scale ${SCALE} twice in ${Date.now() - 
 // 0: the JavaScript half alone on B's lines (split, validate, hash, mask, convert), no ClickHouse.
 // Its output is exactly the rows the HTTP path stores; they are kept for the limit below.
 const ref = Reference.load()
+const { secret } = resolveCallerSecret(cfg) // the app's own (DATA_DIR/caller-hash.secret)
 const rowsB: Record<Kind, string[]> = { records: [], events: [] }
 const js = { records: 0, events: 0 }
 for (const kind of ['records', 'events'] as const) {
@@ -82,7 +86,7 @@ for (const kind of ['records', 'events'] as const) {
     for (const item of splitBody(c)) {
       const v = kind === 'records' ? checkRecord(item.value, ref) : checkEvent(item.value)
       if (!v.ok) throw new Error(`simulator line rejected: ${JSON.stringify(v.errors)}`)
-      rowsB[kind].push(JSON.stringify(kind === 'records' ? recordRow(v.value as never, cfg.CALLER_HASH_SECRET) : eventRow(v.value as never)))
+      rowsB[kind].push(JSON.stringify(kind === 'records' ? recordRow(v.value as never, secret) : eventRow(v.value as never)))
     }
   }
   js[kind] = rate(n[kind], Date.now() - t0)
@@ -104,7 +108,7 @@ const httpMs = { records: 0, events: 0 }
 for (const kind of ['records', 'events'] as const) {
   t0 = Date.now()
   await pool(b.chunks[kind], CONCURRENCY, async (c) => {
-    const res = await fetch(`${app.url}/api/ingest/${kind}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: c })
+    const res = await fetch(`${app.url}/api/ingest/${kind}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...auth }, body: c })
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`)
     await res.arrayBuffer()
   })
@@ -170,8 +174,8 @@ async function median(f: () => Promise<unknown>) {
   for (let i = 0; i < 5; i++) { const s = performance.now(); await f(); ts.push(performance.now() - s) }
   return Math.round(ts.sort((x, y) => x - y)[2])
 }
-const overviewMs = await median(async () => (await fetch(`${app.url}/api/metrics/overview`)).json())
-const regionMs = await median(async () => (await fetch(`${app.url}/api/metrics/by-region`)).json())
+const overviewMs = await median(async () => (await fetch(`${app.url}/api/metrics/overview`, { headers: auth })).json())
+const regionMs = await median(async () => (await fetch(`${app.url}/api/metrics/by-region`, { headers: auth })).json())
 console.log(`query latency (median of 5): overview ${overviewMs} ms, by-region ${regionMs} ms`)
 
 await app.close()

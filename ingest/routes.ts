@@ -4,9 +4,24 @@ import { createGunzip } from 'node:zlib'
 import type { IngestService, IngestKind } from './service'
 import { WriterBusyError, WriterClosedError, StorageError } from './batch-writer'
 import { TooManyLinesError } from './parse'
+import { sendScopeOf } from '../analytics/api/access/guard'
+
+/** The documented body types (parameters such as `; charset=utf-8` allowed). CSV is not supported yet. */
+export const INGEST_CONTENT_TYPES = ['application/x-ndjson', 'application/json']
 
 export function ingestRoutes(service: IngestService) {
   return async function plugin(app: FastifyInstance) {
+    // Only the documented types, checked before the body is read: a browser page elsewhere can POST
+    // text/plain or a form without a preflight, so "anything goes" made cross-site ingest possible.
+    app.addHook('onRequest', async (req, reply) => {
+      const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+      if (!INGEST_CONTENT_TYPES.includes(type))
+        return reply.code(415).send({
+          error: `unsupported content type ${type ? JSON.stringify(type.slice(0, 100)) : '(none)'}: send ${INGEST_CONTENT_TYPES.join(' or ')} (text/csv is not supported yet)`,
+          accepted_content_types: INGEST_CONTENT_TYPES,
+          request_id: req.id,
+        })
+    })
     // Bodies are kept as bytes and split, decoded (strict UTF-8) and parsed line by line by the
     // service, so one bad line cannot sink the request.
     app.removeAllContentTypeParsers()
@@ -26,7 +41,7 @@ export function ingestRoutes(service: IngestService) {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
         if (isBlank(body)) return reply.code(400).send({ error: 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
         try {
-          const res = await service.ingest(kind, body, req.id)
+          const res = await service.ingest(kind, body, req.id, sendScopeOf(req))
           if (res.rejected > 0) req.log.info({ kind, accepted: res.accepted, rejected: res.rejected }, 'ingest with rejections')
           return reply.code(res.accepted === 0 && res.rejected > 0 ? 422 : 200).send(res)
         } catch (e) {

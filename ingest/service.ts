@@ -7,7 +7,7 @@ import type { IngestResponse } from '../model/api'
 import { BatchWriter } from './batch-writer'
 import { splitBodyLazy, type BodyItem } from './parse'
 import { relocator, monthOf } from './relocate'
-import { checkRecord, checkEvent, itemId, type FieldError } from './validate'
+import { checkRecord, checkEvent, checkSendScope, itemId, type FieldError, type SendScope } from './validate'
 import { recordRow, eventRow, type RecordRow, type EventRow } from './rows'
 import { maskText } from './privacy'
 import { Reference } from './reference'
@@ -15,7 +15,7 @@ import { Reference } from './reference'
 export type IngestKind = 'records' | 'events'
 
 interface QuarantineRow extends Record<string, unknown> {
-  kind: string; request_id: string; line: number; source_key: string; errors: string; raw: string
+  kind: string; request_id: string; line: number; source_key: string; errors: string; raw: string; sender: string
 }
 
 export interface IngestOptions {
@@ -65,7 +65,7 @@ export class IngestService {
    * Ingests one request body (NDJSON or a JSON array). Answers every line; rejects only if storage
    * failed (then the sender resends the request; re-sends are never doubled).
    */
-  async ingest(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID()): Promise<IngestResponse> {
+  async ingest(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID(), scope?: SendScope): Promise<IngestResponse> {
     const items = splitBodyLazy(body, this.o.maxLines ?? Infinity)
     const results: IngestResponse['results'] = []
     const quarantined: QuarantineRow[] = []
@@ -74,7 +74,7 @@ export class IngestService {
     const idKey = kind === 'records' ? 'source_id' : 'event_id'
     const reject = (item: BodyItem, id: string | null, errors: FieldError[]) => {
       results.push({ line: item.line, id, status: 'rejected', errors: capErrors(errors) })
-      quarantined.push(this.quarantineRow(kind, requestId, item.line, id, errors, item.raw))
+      quarantined.push(this.quarantineRow(kind, requestId, item.line, id, errors, item.raw, scope?.sender))
     }
     for (let k = 0; k < items.length; k++) {
       if (k % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r))
@@ -83,6 +83,9 @@ export class IngestService {
       if (item.parseError) { reject(item, id, [{ field: '(line)', reason: item.parseError }]); continue }
       const c = kind === 'records' ? checkRecord(item.value, this.ref) : checkEvent(item.value)
       if (!c.ok) { reject(item, id, c.errors); continue }
+      // A source token sends only its own platform and counties; other lines are rejected, the rest stored.
+      const outside = scope ? checkSendScope(c.value as { platform: string; county_code?: string }, scope) : []
+      if (outside.length) { reject(item, id, outside); continue }
       accepted.push(kind === 'records' ? recordRow(c.value as never, this.o.secret) : eventRow(c.value as never))
       acceptedAt.push({ result: results.length, raw: item.raw })
       results.push({ line: item.line, id, status: 'accepted' })
@@ -96,7 +99,7 @@ export class IngestService {
       const r = results[acceptedAt[i].result]
       const errors = [{ field: '(line)', reason: out.reason }]
       results[acceptedAt[i].result] = { ...r, status: 'rejected', errors }
-      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].raw))
+      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].raw, scope?.sender))
     })
     await this.quarantine.write(refused)
     const nRejected = quarantined.length + refused.length
@@ -105,9 +108,9 @@ export class IngestService {
     return { accepted: accepted.length - refused.length, rejected: nRejected, request_id: requestId, results }
   }
 
-  private quarantineRow(kind: string, requestId: string, line: number, id: string | null, errors: FieldError[], raw: string): QuarantineRow {
+  private quarantineRow(kind: string, requestId: string, line: number, id: string | null, errors: FieldError[], raw: string, sender = ''): QuarantineRow {
     return {
-      kind, request_id: requestId, line, source_key: id ?? '',
+      kind, request_id: requestId, line, source_key: id ?? '', sender,
       errors: JSON.stringify(capErrors(errors)),
       // Raw text is kept for the operator, but never with a phone or ID number in clear.
       raw: maskText(stripCallerPhone(raw)).slice(0, MAX_RAW),

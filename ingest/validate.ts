@@ -84,3 +84,19 @@ export function itemId(value: unknown, key: 'source_id' | 'event_id'): string | 
   const v = value[key]
   return typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, 64) : null
 }
+
+/** What one sender may write: its platforms and counties ('all': any). Set from the caller's token. */
+export interface SendScope { sender: string; platforms: readonly string[] | 'all'; counties: readonly string[] | 'all' }
+
+/**
+ * A valid item outside the sender's scope: another platform, or (records) a county outside its regions.
+ * Events are checked by their platform only (their county is that of their record, which may arrive later).
+ */
+export function checkSendScope(item: { platform: string; county_code?: string }, s: SendScope): FieldError[] {
+  const errors: FieldError[] = []
+  if (s.platforms !== 'all' && !s.platforms.includes(item.platform))
+    errors.push({ field: 'platform', reason: `this token may send only platform ${s.platforms.join(', ')}, not ${item.platform}` })
+  if (item.county_code !== undefined && s.counties !== 'all' && !s.counties.includes(item.county_code))
+    errors.push({ field: 'county_code', reason: `this token may send only counties ${s.counties.join(', ')}, not ${item.county_code}` })
+  return errors
+}

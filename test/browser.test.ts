@@ -35,7 +35,9 @@ describe('dashboard', () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(app.url + '/')
+    // A wall screen is opened once with a wall token in the fragment (no credentials are open here).
+    const wall = (await app.tokens.create({ role: 'wall', name: 'browser test' })).token
+    await page.goto(`${app.url}/#token=${wall}`)
     await page.waitForFunction(() => {
       const el = document.querySelector('[data-kpi="volume_12345"]')
       return !!el && /\d/.test(el.textContent ?? '')

@@ -19,9 +19,19 @@ describe('config', () => {
       expect(m).toMatch(/DEMO/)
     }
   })
-  it('refuses the development hash secret in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CALLER_HASH_SECRET/)
-    expect(loadConfig({ NODE_ENV: 'production', CALLER_HASH_SECRET: 'a-real-secret-of-some-length' }).NODE_ENV).toBe('production')
+  it('has no caller-hash secret by default (the app generates one into DATA_DIR) and refuses known or short ones in production', () => {
+    expect(loadConfig({}).CALLER_HASH_SECRET).toBeUndefined()
+    expect(loadConfig({ NODE_ENV: 'production' }).CALLER_HASH_SECRET).toBeUndefined()
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLER_HASH_SECRET: 'dev-only-caller-hash-secret-change-me' })).toThrow(/CALLER_HASH_SECRET.*published default/)
+    expect(() => loadConfig({ NODE_ENV: 'production', CALLER_HASH_SECRET: 'a-real-secret-of-some-length' })).toThrow(/CALLER_HASH_SECRET.*at least 32/)
+    const strong = 'a-real-random-secret-of-at-least-32-characters'
+    expect(loadConfig({ NODE_ENV: 'production', CALLER_HASH_SECRET: strong }).CALLER_HASH_SECRET).toBe(strong)
+    // Development takes a configured 16+ character value as it is.
+    expect(loadConfig({ CALLER_HASH_SECRET: 'sixteen-chars-ok' }).CALLER_HASH_SECRET).toBe('sixteen-chars-ok')
+  })
+  it('reads ALLOWED_HOSTS as given (the server adds loopback names and HOST)', () => {
+    expect(loadConfig({}).ALLOWED_HOSTS).toBeUndefined()
+    expect(loadConfig({ ALLOWED_HOSTS: 'wall.example,10.0.0.5' }).ALLOWED_HOSTS).toBe('wall.example,10.0.0.5')
   })
   it('lets flags override the environment (npm start -- --no-demo)', () => {
     expect(loadConfig({ DEMO: 'true' }, { DEMO: 'false' }).DEMO).toBe(false)

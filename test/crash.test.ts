@@ -1,7 +1,7 @@
 // Nothing acknowledged is lost on a crash: the server is killed with SIGKILL while ingesting, and
 // every record it had answered "accepted" for is found when the data directory is opened again.
 import { describe, it, expect } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
@@ -25,6 +25,8 @@ describe('crash safety', () => {
       try { if ((await fetch(`${url}/readyz`)).ok) break } catch { /* not yet */ }
       await new Promise((r) => setTimeout(r, 100))
     }
+    // The server's local admin key (DATA_DIR/admin.key) authenticates the senders.
+    const auth = `Bearer ${readFileSync(path.join(dir, 'admin.key'), 'utf8').trim()}`
     const acked: string[] = []
     let sent = 0
     const sender = async (w: number) => {
@@ -33,7 +35,7 @@ describe('crash safety', () => {
         const body = ids.map((id) => JSON.stringify(record({ source_id: id }))).join('\n')
         sent += ids.length
         try {
-          const res = await fetch(`${url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
+          const res = await fetch(`${url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: auth }, body })
           if (res.status === 200) acked.push(...ids)
         } catch {
           return // the server is gone

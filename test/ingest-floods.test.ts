@@ -21,7 +21,7 @@ describe('floods', () => {
     const before = await quarantined()
     const body = '{}\n'.repeat(1_000_000) // 3 MB of empty objects
     const t0 = performance.now()
-    const res = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', body })
+    const res = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
     const text = await res.text()
     expect(res.status).toBe(413)
     expect(text.length).toBeLessThan(500)
@@ -42,7 +42,7 @@ describe('floods', () => {
         await new Promise((r) => setTimeout(r, 20))
       }
     })()
-    const res = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', body })
+    const res = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body })
     const text = await res.text()
     done = true
     await probe
@@ -84,8 +84,8 @@ describe('slow clients', () => {
 
   it('are cut off when the body drips in too slowly, and when headers never end', async () => {
     const [body, headers] = await Promise.all([
-      drip('POST /api/ingest/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n', 200),
-      drip('POST /api/ingest/records HTTP/1.1\r\nHost: x\r\nX-Slow: ', 200),
+      drip('POST /api/ingest/records HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n', 200),
+      drip('POST /api/ingest/records HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 200),
     ])
     expect(body).toBeLessThan(4000)
     expect(headers).toBeLessThan(4000)
@@ -97,7 +97,7 @@ describe('input that would be quietly changed', () => {
   it('rejects a line that is not UTF-8 by its number and stores the good line beside it', async () => {
     const good = Buffer.from(JSON.stringify(record({ source_id: 'UTF-OK', received_at: ts('2025-03-05T10:00:00') })) + '\n')
     const bad = Buffer.concat([Buffer.from('{"source_id":"UTF-BAD","title":"'), Buffer.from([0xd6, 0xd0, 0xce]), Buffer.from('"}\n')]) // GBK bytes
-    const res = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', body: Buffer.concat([good, bad]) })
+    const res = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: Buffer.concat([good, bad]) })
     const body = await res.json()
     expect(res.status).toBe(200)
     expect(body.results[0]).toMatchObject({ line: 1, status: 'accepted' })
@@ -125,7 +125,7 @@ describe('storage failures', () => {
     const other = app
     {
       await other.db.command({ query: 'DROP TABLE records' })
-      const res = await fetch(`${other.url}/api/ingest/records`, { method: 'POST', body: JSON.stringify(record({ source_id: 'DOWN-1' })) })
+      const res = await fetch(`${other.url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: JSON.stringify(record({ source_id: 'DOWN-1' })) })
       expect(res.status).toBe(503)
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
       const body = await res.json()

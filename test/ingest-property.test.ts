@@ -10,11 +10,12 @@ import { loadConfig } from '../config'
 import { startApp, makeLogger, type App } from '../app'
 import { queryRows } from '../analytics/clickhouse'
 import { record } from './helpers/fixtures'
+import { authorize } from './helpers/app'
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60)
 const dir = mkdtempSync(path.join(tmpdir(), 'linkage-prop-'))
 const start = () => startApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent', DEMO: 'false', INGEST_FLUSH_MS: '5' }),
-  { jobs: false, logger: makeLogger('silent') })
+  { jobs: false, logger: makeLogger('silent') }).then(authorize)
 let app: App
 beforeAll(async () => { app = await start() })
 afterAll(async () => { await app?.close(); rmSync(dir, { recursive: true, force: true }) })
@@ -93,7 +94,7 @@ describe('ingest, property-based', () => {
                 : Buffer.concat([Buffer.from(r.slice(0, 30)), Buffer.from([0xff, 0xfe]), Buffer.from(r.slice(30))]))
             }
           })
-          const res = await fetch(`${app.url}/api/ingest/${kind}`, { method: 'POST', body: Buffer.concat(bodies.flatMap((b) => [b, Buffer.from('\n')])) })
+          const res = await fetch(`${app.url}/api/ingest/${kind}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: Buffer.concat(bodies.flatMap((b) => [b, Buffer.from('\n')])) })
           expect([200, 422]).toContain(res.status)
           const body = await res.json()
           const got = body.results.filter((r: any) => r.status === 'rejected').map((r: any) => r.line)

@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '../config'
 import { startApp, makeLogger, type App } from '../app'
-import { post, ndjson } from './helpers/app'
+import { post, ndjson, authorize } from './helpers/app'
 import { record, transfer } from './helpers/fixtures'
 import { queryRows } from '../analytics/clickhouse'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'linkage-truth-'))
 const start = (env: Record<string, string> = {}) => startApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent', DEMO: 'false', INGEST_FLUSH_MS: '20', EXPORT_PAGE_ROWS: '7', ...env }),
-  { jobs: false, logger: makeLogger('silent') })
+  { jobs: false, logger: makeLogger('silent') }).then(authorize)
 let app: App
 beforeAll(async () => { app = await start() })
 afterAll(async () => { await app?.close(); rmSync(dir, { recursive: true, force: true }) })
@@ -46,13 +46,13 @@ describe('a line ClickHouse cannot store', () => {
 
 describe('quarantine', () => {
   it('keeps rejected lines across a restart, under request ids that never repeat', async () => {
-    const first = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', body: '{"source_id":"Q-BEFORE"}' })
+    const first = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"source_id":"Q-BEFORE"}' })
     const id1 = first.headers.get('x-request-id')
     expect(id1).toMatch(/^[0-9a-f-]{36}$/)
     expect((await first.json()).request_id).toBe(id1)
     await app.close()
     app = await start()
-    const second = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', body: '{"source_id":"Q-AFTER"}' })
+    const second = await fetch(`${app.url}/api/ingest/records`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: '{"source_id":"Q-AFTER"}' })
     const id2 = second.headers.get('x-request-id')
     expect(id2).not.toBe(id1)
     const keys = (await queryRows<{ k: string; r: string }>(app.db, `SELECT source_key AS k, request_id AS r FROM quarantine WHERE source_key LIKE 'Q-%' ORDER BY k`))

@@ -20,13 +20,15 @@ export default defineConfig({
     port: 5173,
     // model/ lives one level above web/: allow Vite to serve it in dev.
     fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
+    // Host is passed through (changeOrigin: false): the server takes localhost, and the page's Origin
+    // then matches the Host it sees, so its cross-site check lets the dev page's POSTs through.
     proxy: {
-      '/api': { target: process.env.API_TARGET ?? 'http://127.0.0.1:8080', changeOrigin: true },
+      '/api': { target: process.env.API_TARGET ?? 'http://127.0.0.1:8080', changeOrigin: false },
     },
   },
   preview: {
     proxy: {
-      '/api': { target: process.env.API_TARGET ?? 'http://127.0.0.1:8080', changeOrigin: true },
+      '/api': { target: process.env.API_TARGET ?? 'http://127.0.0.1:8080', changeOrigin: false },
     },
   },
 })

@@ -7,6 +7,8 @@ import { Readable } from 'node:stream'
 import type { Db } from '../clickhouse'
 import { parseWindow, windowParams } from '../metrics/window'
 import { windowFinal } from '../metrics/definitions'
+import { scopeOf } from './access/guard'
+import { scopeSql } from './access/scope'
 
 const MAX_DAYS = 31
 
@@ -26,7 +28,11 @@ export function exportRoutes(db: Db, pageRows = 50_000) {
       if (!q.success) return reply.code(400).send({ error: 'platform must be 12345 or 110' })
       const w = parseWindow(q.data, Date.now(), 1)
       if (w.to - w.from > MAX_DAYS * 86_400_000) return reply.code(400).send({ error: `window longer than ${MAX_DAYS} days: export month by month` })
-      const cols = EXPORT_COLUMNS.map((c) => (c === 'version' ? 'toString(version) AS version' : c)).join(', ')
+      const scope = scopeOf(req)
+      await app.audit.record({ actor: req.principal?.id ?? '', role: req.principal?.role ?? '', address: req.ip, action: 'export.read', target: req.url.slice(0, 500), outcome: 'ok' })
+      // Record text (the masked title) reaches admin and member only; evaluators get the numbers.
+      const withText = req.principal?.role === 'admin' || req.principal?.role === 'member'
+      const cols = EXPORT_COLUMNS.filter((c) => withText || c !== 'title').map((c) => (c === 'version' ? 'toString(version) AS version' : c)).join(', ')
       const platform = q.data.platform
       const params = { ...windowParams(w), ...(platform ? { platform } : {}) }
       const name = `records_${params.from.slice(0, 10)}_${params.to.slice(0, 10)}${platform ? '_' + platform : ''}.ndjson`
@@ -38,7 +44,7 @@ export function exportRoutes(db: Db, pageRows = 50_000) {
           const rs = await db.query({
             query: `SELECT ${cols} FROM records FINAL
               WHERE ${windowFinal('received_at')}
-              ${platform ? 'AND platform = {platform:String}' : ''}
+              ${platform ? 'AND platform = {platform:String}' : ''} AND ${scopeSql('county_code', scope)}
               ${after ? 'AND (platform, source_id) > ({ap:String}, {as:String})' : ''}
               ORDER BY platform, source_id LIMIT {page:UInt32}`,
             format: 'JSONEachRow',

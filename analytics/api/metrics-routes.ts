@@ -5,6 +5,8 @@ import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
 import { SharedCache } from './shared-cache'
 import { parseWindow, parseAsOf } from '../metrics/window'
+import { scopeOf } from './access/guard'
+import { scopeKey } from './access/scope'
 
 const WindowQuery = z.object({
   from: z.string().optional(),
@@ -15,6 +17,11 @@ const WindowQuery = z.object({
   as_of: z.string().optional(),
 })
 
+// The cache key holds the parsed, known parameters only (in a fixed order): an unknown parameter such
+// as `&nocache=N`, or the same parameters in another order, cannot force a new computation.
+const windowKey = (route: string, q: z.infer<typeof WindowQuery>) =>
+  JSON.stringify([route, q.from ?? null, q.to ?? null, q.bucket, q.platform ?? null, q.as_of ?? null])
+
 export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
   const cache = new SharedCache(cacheMs)
   return async function plugin(app: FastifyInstance) {
@@ -24,26 +31,29 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf, p.data.bucket === 'hour' ? 2 : 14)
-      return cache.get(req.url, () => q.overview(w, p.data.bucket, p.data.platform, asOf))
+      const scope = scopeOf(req)
+      return cache.get(`${scopeKey(scope)}|${windowKey('overview', p.data)}`, () => q.overview(w, p.data.bucket, p.data.platform, asOf, scope))
     })
     app.get('/api/metrics/by-region', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf)
-      return cache.get(req.url, () => q.byRegion(w, p.data.platform, asOf))
+      const scope = scopeOf(req)
+      return cache.get(`${scopeKey(scope)}|${windowKey('by-region', { ...p.data, bucket: 'day' })}`, () => q.byRegion(w, p.data.platform, asOf, scope))
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
     app.get('/api/trace/:platform/:id', async (req, reply) => {
       const p = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) }).safeParse(req.params)
       if (!p.success) return reply.code(400).send(bad('platform must be 12345 or 110, id a source record id'))
-      const t = await traceMatter(q.db, p.data.platform, p.data.id)
+      await app.audit.record({ actor: req.principal?.id ?? '', role: req.principal?.role ?? '', address: req.ip, action: 'trace.read', target: `${p.data.platform}:${p.data.id}`, outcome: 'ok' })
+      const t = await traceMatter(q.db, p.data.platform, p.data.id, scopeOf(req))
       return t.records.length || t.events.length ? t : reply.code(404).send(bad(`no record ${p.data.platform}:${p.data.id}`))
     })
     app.get('/api/metrics/bounces', async (req, reply) => {
       const p = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) }).safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad('days: an integer 1..366'))
-      return cache.get(req.url, () => q.bounces(p.data.days))
+      return cache.get(JSON.stringify(['bounces', p.data.days]), () => q.bounces(p.data.days))
     })
   }
 }

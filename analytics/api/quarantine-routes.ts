@@ -18,9 +18,11 @@ export function quarantineRoutes(db: Db) {
     app.get('/api/ingest/quarantine', async (req, reply) => {
       const q = Query.safeParse(req.query)
       if (!q.success) return reply.code(400).send({ error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
-      const where = [q.data.request_id ? 'request_id = {request_id:String}' : '', q.data.kind ? 'kind = {kind:String}' : ''].filter(Boolean)
+      // Quarantined lines have no region: admin sees all, any other caller (a source) only what it sent.
+      const own = req.principal?.role === 'admin' ? null : req.principal?.id ?? '\u0000nobody'
+      const where = [q.data.request_id ? 'request_id = {request_id:String}' : '', q.data.kind ? 'kind = {kind:String}' : '', own !== null ? 'sender = {sender:String}' : ''].filter(Boolean)
       const cond = where.length ? `WHERE ${where.join(' AND ')}` : ''
-      const params = { ...q.data }
+      const params = { ...q.data, ...(own !== null ? { sender: own } : {}) }
       const rows = await queryRows(db,
         `SELECT toString(quarantined_at) AS quarantined_at, kind, request_id, line, source_key, errors, raw
          FROM quarantine ${cond}

@@ -12,6 +12,10 @@ import { MetricsQueries } from '../metrics/queries'
 import { metricsRoutes } from './metrics-routes'
 import { exportRoutes } from './export-routes'
 import { quarantineRoutes } from './quarantine-routes'
+import { registerHardening, publicError } from './hardening'
+import { installAccess, type AccessOptions } from './access/guard'
+import { adminRoutes } from './access/admin-routes'
+import { authRoutes } from './access/auth-routes'
 
 export interface ServerDeps {
   db: Db
@@ -27,6 +31,11 @@ export interface ServerDeps {
   headersTimeoutMs?: number
   /** Extra readiness checks (e.g. Redis); each returns null when fine or a reason. */
   readiness?: Record<string, () => Promise<string | null>>
+  /** The HOST setting and ALLOWED_HOSTS: requests naming another Host are refused (DNS rebinding). */
+  host?: string
+  allowedHosts?: string
+  /** Access control: every route must be in access/route-table.ts; credentials are checked per request. */
+  access: AccessOptions
 }
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
@@ -46,12 +55,16 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   // (Read by Node when the server starts listening; missing from @types/node.)
   ;(app.server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(250, Math.min(30_000, Math.min(d.requestTimeoutMs ?? 120_000, app.server.headersTimeout) / 4))
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  // Security headers, Host check, no cross-site state changes (hardening.ts): before access control.
+  await registerHardening(app, { host: d.host ?? '127.0.0.1', allowedHosts: d.allowedHosts })
+  // Before any route: routes missing from the access table fail start-up; the others get their guard.
+  installAccess(app, d.access)
 
-  // Internal errors are logged, not shown: messages can carry query text.
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const code = err.statusCode && err.statusCode < 500 ? err.statusCode : 500
+  // Internal errors are logged, not shown: messages can carry query text, stack traces or file paths.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const { code, message } = publicError(err, d.maxBodyBytes)
     if (code >= 500) req.log.error({ err: err.message, url: req.url }, 'request failed')
-    reply.code(code).send({ error: code >= 500 ? 'internal error' : err.message })
+    reply.code(code).send({ error: message })
   })
 
   app.get('/healthz', async () => ({ ok: true }))
@@ -81,6 +94,8 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   await app.register(exportRoutes(d.db, d.exportPageRows))
 
   await app.register(quarantineRoutes(d.db))
+  await app.register(adminRoutes(d.access.tokens))
+  if (d.access.users && d.access.sessions) await app.register(authRoutes(d.access.users, d.access.sessions))
 
   if (existsSync(WEB_DIST)) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
   else app.get('/', async () => 'dashboard not built: run `npm run build`')

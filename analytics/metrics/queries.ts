@@ -12,6 +12,7 @@ import { toValue, sumRows, type AggRow } from './values'
 import { chTime } from '../../ingest/rows'
 import { Reference } from '../../ingest/reference'
 import { BOUNCE_JOB } from '../../jobs/bounce-job'
+import { CITY_WIDE, scopeSql, inScope, type Scope } from '../api/access/scope'
 
 type PlatformFilter = '12345' | '110' | undefined
 
@@ -20,9 +21,19 @@ const W_TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
 const EVENTS_FROM = eventsInWindow()
 const TREND_IDS = ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'] as const
 
-/** Events in the window; with a platform filter only those its platform sent (reported). */
-function eventsFrom(platform: PlatformFilter) {
-  return platform ? `(SELECT * FROM ${EVENTS_FROM} AS ew WHERE ew.platform = {platform:String})` : EVENTS_FROM
+/**
+ * Events in the window; with a platform filter only those its platform sent (reported); with a region
+ * scope only those whose sending record is in one of its counties (events of unknown records are city-wide).
+ */
+function eventsFrom(platform: PlatformFilter, scope: Scope) {
+  const conds = [
+    platform ? 'ew.platform = {platform:String}' : '',
+    // (only records that sent an event in the window are looked up, as by-region does)
+    scope.counties === 'all' ? '' : `(ew.platform, ew.record_id) IN (SELECT platform, source_id FROM records FINAL
+       WHERE ${scopeSql('county_code', scope)}
+         AND (platform, source_id) IN (SELECT platform, record_id FROM events WHERE at >= ${W} AND at < ${W_TO}))`,
+  ].filter(Boolean)
+  return conds.length ? `(SELECT * FROM ${EVENTS_FROM} AS ew WHERE ${conds.join(' AND ')})` : EVENTS_FROM
 }
 
 export class MetricsQueries {
@@ -59,9 +70,10 @@ export class MetricsQueries {
     }
   }
 
-  private recordsFrom(platform: PlatformFilter) {
+  /** Records in the window, of the platform and within the region scope: the one place records are scoped. */
+  private recordsFrom(platform: PlatformFilter, scope: Scope) {
     return `(SELECT *, ${this.derived} FROM records FINAL
-       WHERE ${windowFinal('received_at')}${platform ? ' AND platform = {platform:String}' : ''})`
+       WHERE ${windowFinal('received_at')}${platform ? ' AND platform = {platform:String}' : ''} AND ${scopeSql('county_code', scope)})`
   }
 
   private params(w: TimeWindow, asOf: number, platform: PlatformFilter) {
@@ -74,7 +86,7 @@ export class MetricsQueries {
     return out
   }
 
-  async overview(w: TimeWindow, bucket: 'day' | 'hour', platform?: '12345' | '110', asOf = Date.now()): Promise<Overview> {
+  async overview(w: TimeWindow, bucket: 'day' | 'hour', platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<Overview> {
     const params = this.params(w, asOf, platform)
     const bucketExpr = (col: string) => (bucket === 'day' ? `toString(toDate(${col}))` : `formatDateTime(toStartOfHour(${col}), '%Y-%m-%d %H:00')`)
     // One query per source gives the trend buckets and the window's total (the grouping set ()): a
@@ -83,8 +95,8 @@ export class MetricsQueries {
       `SELECT ${bucketExpr(col)} AS bucket, grouping(bucket) AS is_total, ${aggregateColumns(defs)}
        FROM ${source} GROUP BY GROUPING SETS ((bucket), ())`, params)
     const [recRows, evRows] = await Promise.all([
-      grouped(this.recordsFrom(platform), 'received_at', this.recordDefs),
-      grouped(eventsFrom(platform), 'at', this.eventDefs),
+      grouped(this.recordsFrom(platform, scope), 'received_at', this.recordDefs),
+      grouped(eventsFrom(platform, scope), 'at', this.eventDefs),
     ])
     const total = (rows: AggRow[]) => rows.find((r) => Number(r.is_total) === 1)
     const buckets = (rows: AggRow[]) => rows.filter((r) => Number(r.is_total) === 0)
@@ -103,26 +115,27 @@ export class MetricsQueries {
    * Every district of the reference list, then 未知区域: events whose sending record is unknown, and
    * anything in a county outside the list. Each count (and each rate's parts) adds up to the overview's.
    */
-  async byRegion(w: TimeWindow, platform?: '12345' | '110', asOf = Date.now()): Promise<ByRegion> {
+  async byRegion(w: TimeWindow, platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<ByRegion> {
     const params = this.params(w, asOf, platform)
     const [recRows, evRows] = await Promise.all([
       queryRows<AggRow & { county_code: string }>(this.db,
-        `SELECT county_code, ${aggregateColumns(this.recordDefs)} FROM ${this.recordsFrom(platform)} GROUP BY county_code`, params),
+        `SELECT county_code, ${aggregateColumns(this.recordDefs)} FROM ${this.recordsFrom(platform, scope)} GROUP BY county_code`, params),
       // An event belongs to the district of the record it was sent from (the record its platform reports it on).
       queryRows<AggRow & { county_code: string }>(this.db,
         `SELECT ifNull(r.county_code, '') AS county_code, ${aggregateColumns(this.eventDefs)}
-         FROM ${eventsFrom(platform)} AS e
+         FROM ${eventsFrom(platform, scope)} AS e
          LEFT ANY JOIN (SELECT platform AS rp, source_id, county_code FROM records FINAL
                         WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
                                                        WHERE at >= ${W} AND at < ${W_TO})) AS r
            ON r.rp = e.platform AND r.source_id = e.record_id
          GROUP BY county_code`, params),
     ])
-    const counties = Reference.load().regions.counties
+    // A scoped caller sees its counties only (no 未知区域: unknown places belong to no county's scope).
+    const counties = Reference.load().regions.counties.filter((c) => inScope(scope, c.code))
     const known = new Set(counties.map((c) => c.code))
     const pick = (rows: (AggRow & { county_code: string })[], code: string) =>
       code === UNKNOWN_REGION ? sumRows(rows.filter((r) => !known.has(r.county_code))) : rows.find((r) => r.county_code === code)
-    const regions: RegionRow[] = [...counties, { code: UNKNOWN_REGION, name: '未知区域' }].map((c) => ({
+    const regions: RegionRow[] = [...counties, ...(scope.counties === 'all' ? [{ code: UNKNOWN_REGION, name: '未知区域' }] : [])].map((c) => ({
       county_code: c.code,
       name: c.name,
       metrics: this.values(pick(recRows, c.code), pick(evRows, c.code), platform),

@@ -3,6 +3,7 @@
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
 import type { Trace } from '../../model/api'
+import { CITY_WIDE, scopeSql, type Scope } from '../api/access/scope'
 
 const MAX_RECORDS = 20 // a matter bounced more often than this is shown in part
 
@@ -11,7 +12,11 @@ const RECORD_COLS = `platform, source_id, status, toString(received_at) AS recei
   toString(closed_at) AS closed_at, satisfaction_final, toString(version) AS version`
 const EVENT_COLS = `platform, event_id, record_id, type, toString(at) AS at, from_platform, to_platform, from_unit, to_unit, counterpart_id`
 
-export async function traceMatter(db: Db, platform: string, id: string): Promise<Trace> {
+/**
+ * With a region scope, only records of its counties are shown or followed, and only events reported on
+ * them: a matter that starts outside the scope is not found (404, as if it did not exist).
+ */
+export async function traceMatter(db: Db, platform: string, id: string, scope: Scope = CITY_WIDE): Promise<Trace> {
   const seen = new Set<string>()
   const queue: [string, string][] = [[platform, id]]
   const records: Trace['records'] = []
@@ -23,9 +28,10 @@ export async function traceMatter(db: Db, platform: string, id: string): Promise
     if (seen.has(key)) continue
     seen.add(key)
     const [rec] = await queryRows<Trace['records'][number]>(db,
-      `SELECT ${RECORD_COLS} FROM records FINAL WHERE platform = {p:String} AND source_id = {id:String}`, { p, id: rid })
+      `SELECT ${RECORD_COLS} FROM records FINAL WHERE platform = {p:String} AND source_id = {id:String} AND ${scopeSql('county_code', scope)}`, { p, id: rid })
     if (rec) records.push(rec)
     else missing.push(key)
+    if (!rec && scope.counties !== 'all') continue // out of scope (or absent): neither shown nor followed
     // Its own events, and transfers on the other platform that name it as their counterpart.
     const evs = await queryRows<Trace['events'][number]>(db,
       `SELECT ${EVENT_COLS} FROM events FINAL
@@ -40,6 +46,9 @@ export async function traceMatter(db: Db, platform: string, id: string): Promise
       }
     }
   }
+  // Scoped: only events reported on records shown (not transfers sent from records outside the scope).
+  const shown = new Set(records.map((r) => `${r.platform}:${r.source_id}`))
+  if (scope.counties !== 'all') for (const [k, e] of events) if (!shown.has(`${e.platform}:${e.record_id}`)) events.delete(k)
   return {
     records: records.sort((a, b) => a.received_at.localeCompare(b.received_at)),
     events: [...events.values()].sort((a, b) => a.at.localeCompare(b.at)),

@@ -6,13 +6,13 @@ import { runSimulator } from './run'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export function startDemo(baseUrl: string, cfg: Config, log: Logger, opts: { backfillDays?: number } = {}) {
+export function startDemo(baseUrl: string, cfg: Config, log: Logger, opts: { backfillDays?: number; /** a source token (main.ts creates one per start) */ token?: string } = {}) {
   const ac = new AbortController()
   const dlog = log.child({ part: 'simulator' })
   async function post(kind: 'records' | 'events', ndjson: string): Promise<void> {
     // A 503 means nothing was stored: send the same lines again, as a real source must.
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(`${baseUrl}/api/ingest/${kind}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson, signal: ac.signal })
+      const res = await fetch(`${baseUrl}/api/ingest/${kind}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) }, body: ndjson, signal: ac.signal })
       if (res.status !== 503) {
         const body = (await res.json()) as { rejected?: number; results?: { status: string; errors?: unknown }[] }
         if (body.rejected) dlog.warn({ kind, rejected: body.rejected, first: body.results?.find((r) => r.status === 'rejected') }, 'simulator sent rejected lines')

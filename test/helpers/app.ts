@@ -10,19 +10,43 @@ import { startApp, makeLogger, type App } from '../../app'
 
 export { testNow } from './fixtures'
 
-export interface TestApp extends App { cfg: Config; dataDir: string; stop: () => Promise<void> }
+export interface TestApp extends App { cfg: Config; dataDir: string; stop: () => Promise<void>; /** an admin bearer token, sent by the helpers below */ adminToken: string }
 
-export async function startTestApp(env: Record<string, string> = {}, opts: { jobs?: boolean; logger?: Logger } = {}): Promise<TestApp> {
+// Tests talk to their app as admin: requests from this process to a test app's URL carry its admin
+// token unless they set an Authorization header (or the app was started with { auth: false }).
+const adminTokens = new Map<string, string>()
+const plainFetch = globalThis.fetch
+globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+  const token = [...adminTokens].find(([base]) => url.startsWith(base + '/'))?.[1]
+  const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+  if (!token || headers.has('authorization')) return plainFetch(input, init)
+  headers.set('authorization', `Bearer ${token}`)
+  return plainFetch(input, { ...init, headers })
+}) as typeof fetch
+
+export async function startTestApp(env: Record<string, string> = {}, opts: { jobs?: boolean; logger?: Logger; auth?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'linkage-test-'))
   const cfg = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO: 'false', INGEST_FLUSH_MS: '20', ...env })
   const app = await startApp(cfg, { jobs: opts.jobs ?? false, jobsPrefix: `test-${randomUUID()}`, logger: opts.logger ?? makeLogger(process.env.TEST_LOG ?? 'silent') })
+  const adminToken = (await app.tokens.create({ role: 'admin', name: 'test harness' })).token
+  if (opts.auth !== false) adminTokens.set(app.url, adminToken)
+  // CLIs spawned by tests (the importer) take their token from LINKAGE_TOKEN.
+  process.env.LINKAGE_TOKEN = adminToken
   return {
-    ...app, cfg, dataDir,
+    ...app, cfg, dataDir, adminToken,
     stop: async () => {
+      adminTokens.delete(app.url)
       await app.close()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/** For apps started with startApp directly: this process's requests to it carry a new admin token from now on. */
+export async function authorize<T extends App>(app: T): Promise<T> {
+  adminTokens.set(app.url, (await app.tokens.create({ role: 'admin', name: 'test harness' })).token)
+  return app
 }
 
 export async function post(app: { url: string }, kind: 'records' | 'events', body: string, contentType = 'application/x-ndjson') {

@@ -1,3 +1,4 @@
+import './csp' // before anything defines a zod schema
 import { mount } from 'svelte'
 import App from './App.svelte'
 import './app.css'

@@ -1,0 +1,64 @@
+// Who may call what: every route of the server with the roles allowed. The server refuses to start when
+// a route is missing here (analytics/api/access/guard.ts), and test/access-matrix.test.ts walks this
+// same table with every role, so the table, the server and the test cannot drift apart.
+
+export const ROLES = ['admin', 'leader', 'member', 'evaluator', 'wall', 'source'] as const
+export type Role = (typeof ROLES)[number]
+
+/**
+ * - `public`: no credentials needed (health, the static dashboard files).
+ * - `scope`: how the data is limited — `region` (rows of the caller's counties only), `city` (data that
+ *   exists for the whole city only: callers scoped to some counties are refused with 403), `sender`
+ *   (a source sees what it sent itself; admin everything), `none` (no regional data).
+ * - `example`: a concrete URL the matrix test calls (for paths with parameters).
+ */
+export interface RouteRule {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  allow: 'public' | readonly Role[]
+  scope: 'region' | 'city' | 'sender' | 'none'
+  example?: string
+}
+
+const READERS = ['admin', 'leader', 'member', 'evaluator', 'wall'] as const
+
+export const ROUTES: readonly RouteRule[] = [
+  { method: 'GET', path: '/healthz', allow: 'public', scope: 'none' },
+  { method: 'GET', path: '/readyz', allow: 'public', scope: 'none' },
+  // The built dashboard (HTML, JS, CSS, map data): public files; the data they show is not.
+  { method: 'GET', path: '/', allow: 'public', scope: 'none' },
+  { method: 'GET', path: '/*', allow: 'public', scope: 'none', example: '/geo/zhengzhou.json' },
+
+  { method: 'POST', path: '/api/ingest/records', allow: ['admin', 'source'], scope: 'region' },
+  { method: 'POST', path: '/api/ingest/events', allow: ['admin', 'source'], scope: 'region' },
+  // Quarantined lines carry no region: admin sees all, a source only the lines it sent.
+  { method: 'GET', path: '/api/ingest/quarantine', allow: ['admin', 'source'], scope: 'sender' },
+
+  { method: 'GET', path: '/api/metrics/overview', allow: READERS, scope: 'region' },
+  { method: 'GET', path: '/api/metrics/by-region', allow: READERS, scope: 'region' },
+  { method: 'GET', path: '/api/metrics/definitions', allow: READERS, scope: 'none' },
+  // bounce_daily is computed per day and category for the whole city: no county breakdown to scope by.
+  { method: 'GET', path: '/api/metrics/bounces', allow: READERS, scope: 'city' },
+  // Record text (masked titles) reaches admin and member only.
+  { method: 'GET', path: '/api/trace/:platform/:id', allow: ['admin', 'member'], scope: 'region', example: '/api/trace/12345/MATRIX-1' },
+  { method: 'GET', path: '/api/export/records', allow: ['admin', 'member', 'evaluator'], scope: 'region' },
+
+  // People sign in with a password and get a session cookie; sign-out revokes it.
+  { method: 'POST', path: '/api/auth/sign-in', allow: 'public', scope: 'none' },
+  { method: 'POST', path: '/api/auth/sign-out', allow: 'public', scope: 'none' },
+  { method: 'GET', path: '/api/auth/me', allow: ROLES, scope: 'none' },
+  { method: 'GET', path: '/api/admin/users', allow: ['admin'], scope: 'none' },
+  { method: 'POST', path: '/api/admin/users', allow: ['admin'], scope: 'none' },
+  { method: 'POST', path: '/api/admin/users/:username/disable', allow: ['admin'], scope: 'none', example: '/api/admin/users/nobody-here/disable' },
+  { method: 'POST', path: '/api/admin/users/:username/password', allow: ['admin'], scope: 'none', example: '/api/admin/users/nobody-here/password' },
+  { method: 'GET', path: '/api/admin/tokens', allow: ['admin'], scope: 'none' },
+  { method: 'POST', path: '/api/admin/tokens', allow: ['admin'], scope: 'none' },
+  { method: 'GET', path: '/api/audit', allow: ['admin'], scope: 'none' },
+  { method: 'DELETE', path: '/api/admin/tokens/:id', allow: ['admin'], scope: 'none', example: '/api/admin/tokens/0000000000000000' },
+]
+
+export function findRule(method: string, path: string): RouteRule | undefined {
+  // HEAD is answered like GET (Fastify adds a HEAD route for every GET route).
+  const m = method === 'HEAD' ? 'GET' : method
+  return ROUTES.find((r) => r.method === m && r.path === path)
+}
