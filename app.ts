@@ -67,6 +67,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
     metricsCacheMs: cfg.METRICS_CACHE_MS,
     readiness: jobs ? jobs.readiness : {},
     host: cfg.HOST, allowedHosts: cfg.ALLOWED_HOSTS,
+    rateLimits: { ingestPerMin: cfg.RATE_LIMIT_INGEST_PER_MIN, signInPerMin: cfg.RATE_LIMIT_SIGNIN_PER_MIN, readPerMin: cfg.RATE_LIMIT_READ_PER_MIN },
   })
   const address = await server.listen({ port: cfg.PORT, host: cfg.HOST })
   const port = Number(new URL(address).port)

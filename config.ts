@@ -62,6 +62,11 @@ export const ConfigSchema = z
     AUTH_OPEN_ROLE: z.enum([...ROLES, 'none']).optional(),
     // A signed-in session unused for this many minutes is gone (sign in again).
     SESSION_IDLE_MIN: z.coerce.number().int().min(1).max(24 * 60).default(30),
+    // Requests per minute per token or session (else per address); 429 with Retry-After beyond. Sign-in
+    // counts per address and per account name. Wall displays poll about 100 reads a minute.
+    RATE_LIMIT_INGEST_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    RATE_LIMIT_SIGNIN_PER_MIN: z.coerce.number().int().min(1).max(10_000).default(20),
+    RATE_LIMIT_READ_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
     DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(14),
     DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.2),
     DEMO_SEED: z.coerce.number().int().default(12345),

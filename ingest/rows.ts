@@ -67,6 +67,7 @@ export function recordRow(r: RecordParsed, secret: string) {
     callback_solved: cb?.solved == null ? null : cb.solved ? 1 : 0,
     satisfaction_first: cb?.satisfaction_first ?? null,
     satisfaction_final: cb?.satisfaction_final ?? null,
+    confidential: r.confidential ? 1 : 0,
     is_deleted: 0,
   }
 }

@@ -140,6 +140,8 @@ export const RecordInput = z
     replied_at: OptTs,
     closed_at: OptTs,
     callback: Callback.nullish().transform((v) => v ?? null),
+    // 保密件: the citizen asked for confidentiality; the text is withheld from everyone but admins.
+    confidential: z.boolean().default(false),
   })
   .strict()
   .superRefine((r, ctx) => {

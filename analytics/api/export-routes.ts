@@ -16,7 +16,7 @@ export const EXPORT_COLUMNS = [
   'platform', 'source_id', 'channel', 'received_at', 'county_code', 'town_code', 'lat', 'lon', 'source_category',
   'category_code', 'kind', 'urgency', 'title', 'unit_code', 'due_at', 'status', 'accepted_at', 'dispatched_at',
   'signed_at', 'first_response_at', 'arrived_at', 'replied_at', 'closed_at', 'callback_at', 'callback_contacted',
-  'callback_solved', 'satisfaction_first', 'satisfaction_final', 'version',
+  'callback_solved', 'satisfaction_first', 'satisfaction_final', 'confidential', 'version',
 ] as const
 
 const Query = z.object({ from: z.string().optional(), to: z.string().optional(), platform: z.enum(['12345', '110']).optional() })
@@ -32,7 +32,10 @@ export function exportRoutes(db: Db, pageRows = 50_000) {
       await app.audit.record({ actor: req.principal?.id ?? '', role: req.principal?.role ?? '', address: req.ip, action: 'export.read', target: req.url.slice(0, 500), outcome: 'ok' })
       // Record text (the masked title) reaches admin and member only; evaluators get the numbers.
       const withText = req.principal?.role === 'admin' || req.principal?.role === 'member'
-      const cols = EXPORT_COLUMNS.filter((c) => withText || c !== 'title').map((c) => (c === 'version' ? 'toString(version) AS version' : c)).join(', ')
+      // A confidential record's text reaches admins only.
+      const title = req.principal?.role === 'admin' ? 'title' : `if(confidential = 1, '', title) AS title`
+      const cols = EXPORT_COLUMNS.filter((c) => withText || c !== 'title')
+        .map((c) => (c === 'version' ? 'toString(version) AS version' : c === 'title' ? title : c)).join(', ')
       const platform = q.data.platform
       const params = { ...windowParams(w), ...(platform ? { platform } : {}) }
       const name = `records_${params.from.slice(0, 10)}_${params.to.slice(0, 10)}${platform ? '_' + platform : ''}.ndjson`

@@ -47,7 +47,7 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const p = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) }).safeParse(req.params)
       if (!p.success) return reply.code(400).send(bad('platform must be 12345 or 110, id a source record id'))
       await app.audit.record({ actor: req.principal?.id ?? '', role: req.principal?.role ?? '', address: req.ip, action: 'trace.read', target: `${p.data.platform}:${p.data.id}`, outcome: 'ok' })
-      const t = await traceMatter(q.db, p.data.platform, p.data.id, scopeOf(req))
+      const t = await traceMatter(q.db, p.data.platform, p.data.id, scopeOf(req), { confidentialText: req.principal?.role === 'admin' })
       return t.records.length || t.events.length ? t : reply.code(404).send(bad(`no record ${p.data.platform}:${p.data.id}`))
     })
     app.get('/api/metrics/bounces', async (req, reply) => {

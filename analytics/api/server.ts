@@ -16,6 +16,7 @@ import { registerHardening, publicError } from './hardening'
 import { installAccess, type AccessOptions } from './access/guard'
 import { adminRoutes } from './access/admin-routes'
 import { authRoutes } from './access/auth-routes'
+import { registerRateLimits, type RateLimits } from './rate-limit'
 
 export interface ServerDeps {
   db: Db
@@ -36,6 +37,8 @@ export interface ServerDeps {
   allowedHosts?: string
   /** Access control: every route must be in access/route-table.ts; credentials are checked per request. */
   access: AccessOptions
+  /** Requests per minute per credential (else address): ingest, sign-in, other API routes (rate-limit.ts). */
+  rateLimits?: RateLimits
 }
 
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
@@ -59,6 +62,8 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   await registerHardening(app, { host: d.host ?? '127.0.0.1', allowedHosts: d.allowedHosts })
   // Before any route: routes missing from the access table fail start-up; the others get their guard.
   installAccess(app, d.access)
+  // After installAccess: each route's limit is put before its guard (a flood is refused before token lookups).
+  await registerRateLimits(app, d.rateLimits)
 
   // Internal errors are logged, not shown: messages can carry query text, stack traces or file paths.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {

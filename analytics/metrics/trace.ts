@@ -7,7 +7,7 @@ import { CITY_WIDE, scopeSql, type Scope } from '../api/access/scope'
 
 const MAX_RECORDS = 20 // a matter bounced more often than this is shown in part
 
-const RECORD_COLS = `platform, source_id, status, toString(received_at) AS received_at, county_code, category_code, kind, title, unit_code,
+const recordCols = (title: string) => `platform, source_id, status, toString(received_at) AS received_at, county_code, category_code, kind, ${title}, unit_code,
   toString(dispatched_at) AS dispatched_at, toString(first_response_at) AS first_response_at, toString(arrived_at) AS arrived_at,
   toString(closed_at) AS closed_at, satisfaction_final, toString(version) AS version`
 const EVENT_COLS = `platform, event_id, record_id, type, toString(at) AS at, from_platform, to_platform, from_unit, to_unit, counterpart_id`
@@ -16,7 +16,9 @@ const EVENT_COLS = `platform, event_id, record_id, type, toString(at) AS at, fro
  * With a region scope, only records of its counties are shown or followed, and only events reported on
  * them: a matter that starts outside the scope is not found (404, as if it did not exist).
  */
-export async function traceMatter(db: Db, platform: string, id: string, scope: Scope = CITY_WIDE): Promise<Trace> {
+export async function traceMatter(db: Db, platform: string, id: string, scope: Scope = CITY_WIDE, o: { confidentialText?: boolean } = {}): Promise<Trace> {
+  // A confidential record's title reaches admins only (confidentialText); everyone else sees it empty.
+  const RECORD_COLS = recordCols(o.confidentialText ? 'title' : `if(confidential = 1, '', title) AS title`)
   const seen = new Set<string>()
   const queue: [string, string][] = [[platform, id]]
   const records: Trace['records'] = []

@@ -1,8 +1,8 @@
 import './csp' // before anything defines a zod schema
 import { mount } from 'svelte'
-import App from './App.svelte'
+import AuthGate from './components/AuthGate.svelte'
 import './app.css'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('#app missing')
-export default mount(App, { target })
+export default mount(AuthGate, { target })

@@ -119,6 +119,13 @@ export class Poller {
     }
   }
 
+  /** Forgets all data and errors (at sign-out: the next user sees nothing of the previous one's figures). */
+  reset(): void {
+    this.state = initialState()
+    for (const k of KEYS) delete this.sigs[k]
+    for (const fn of this.subscribers) fn(this.state)
+  }
+
   start(): void {
     if (this.running) return
     this.running = true

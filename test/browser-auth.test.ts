@@ -1,0 +1,130 @@
+// People sign in to the dashboard: with no credentials (AUTH_OPEN_ROLE none) the page shows the
+// sign-in view; a wrong password shows the API's message; signing in shows the dashboard with the
+// user's name and the API's figures; signing out returns to the sign-in view, and the old session
+// cookie is refused by the API afterwards (401). In demo mode (AUTH_OPEN_ROLE=wall) no sign-in is
+// asked. Headless Debian Chromium against a real server.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { existsSync, mkdirSync } from 'node:fs'
+import { request } from 'node:http'
+import { chromium, type Browser } from 'playwright-core'
+import { startTestApp, post, ndjson, type TestApp } from './helpers/app'
+import { Simulator } from '../ingest/simulator/simulator'
+import { Overview } from '../model/api'
+import { formatMetric } from '../web/src/format'
+
+let app: TestApp
+let browser: Browser
+const USER = 'zhang.min'
+const PASSWORD = 'a long enough test password'
+
+/** GET with only a cookie: node:http, so the test harness adds no admin token (its fetch would). */
+function getWithCookie(path: string, cookie: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(app.url + path, { headers: { cookie, accept: 'application/json' } }, (res) => {
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || 'null') }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+beforeAll(async () => {
+  if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
+  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
+  app = await startTestApp({ AUTH_OPEN_ROLE: 'none' })
+  const sim = new Simulator({ seed: 11, scale: 0.05, now: Date.now() })
+  for (const batch of sim.backfill(1)) {
+    if (batch.records.length) expect((await post(app, 'records', ndjson(batch.records))).body.rejected).toBe(0)
+    if (batch.events.length) expect((await post(app, 'events', ndjson(batch.events))).body.rejected).toBe(0)
+  }
+  // A city-wide leader, made through the admin API (the harness's fetch sends the admin token).
+  const made = await fetch(`${app.url}/api/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD, role: 'leader' }) })
+  expect(made.status).toBe(201)
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  await app?.stop()
+})
+
+describe('dashboard sign-in', () => {
+  it('signs in, shows the dashboard, signs out, and the old session is refused', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+
+    // No credentials: the sign-in view, Chinese first; no dashboard behind it.
+    await page.goto(app.url + '/')
+    const form = page.getByTestId('sign-in')
+    await form.waitFor({ timeout: 30_000 })
+    expect(await form.textContent()).toMatch(/登录\s*Sign in/)
+    expect(await page.locator('[data-kpi]').count()).toBe(0)
+
+    // A wrong password: the API's message, shown as it is.
+    await page.fill('input[name=username]', USER)
+    await page.fill('input[name=password]', 'not the password at all')
+    await page.click('button[type=submit]')
+    const err = page.getByTestId('sign-in-error')
+    await err.waitFor()
+    expect(await err.textContent()).toMatch(/wrong username or password/)
+    mkdirSync('.tmp', { recursive: true })
+    await page.screenshot({ path: '.tmp/signin.png' })
+
+    // Sign in: the dashboard with the user's name, and the figures the API gives this session.
+    await page.fill('input[name=password]', PASSWORD)
+    await page.click('button[type=submit]')
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-kpi="volume_12345"]')
+      return !!el && /\d/.test(el.textContent ?? '')
+    }, null, { timeout: 30_000 })
+    expect(await page.getByTestId('user-name').textContent()).toBe(USER)
+    expect(await page.getByTestId('sign-out').textContent()).toMatch(/退出\s*Sign out/)
+    const session = (await context.cookies()).find((c) => c.name === 'linkage_session')
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    const cookie = `linkage_session=${session!.value}`
+    const asOf = await page.locator('[data-as-of]').getAttribute('data-as-of')
+    const api = await getWithCookie(`/api/metrics/overview?bucket=day&as_of=${encodeURIComponent(asOf!)}`, cookie)
+    expect(api.status).toBe(200)
+    const metrics = Overview.parse(api.body).metrics
+    expect(metrics.volume_12345.value).toBeGreaterThan(0)
+    for (const id of ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'])
+      expect((await page.locator(`[data-kpi="${id}"]`).first().textContent())?.trim(), id).toBe(formatMetric(metrics[id]))
+    await page.waitForTimeout(300)
+    await page.screenshot({ path: '.tmp/signed-in.png' })
+
+    // Sign out: the sign-in view again, the cookie gone from the browser, and the old one refused.
+    await page.getByTestId('sign-out').click()
+    await form.waitFor({ timeout: 10_000 })
+    expect(await page.locator('[data-kpi]').count()).toBe(0)
+    expect((await context.cookies()).find((c) => c.name === 'linkage_session')).toBeUndefined()
+    const after = await getWithCookie('/api/metrics/overview?bucket=day', cookie)
+    expect(after.status).toBe(401)
+    expect(after.body.error).toMatch(/^unauthorized: session expired or signed out/)
+    expect((await getWithCookie('/api/auth/me', cookie)).status).toBe(401)
+
+    // A reload stays on the sign-in view.
+    await page.reload()
+    await form.waitFor({ timeout: 10_000 })
+    expect(errors).toEqual([])
+    await context.close()
+  })
+
+  it('needs no sign-in in demo mode (AUTH_OPEN_ROLE=wall): the wall display, without a user or sign-out', async () => {
+    // One embedded ClickHouse per process: the first app makes way for the demo one (afterAll stops it).
+    await app.stop()
+    app = undefined as unknown as TestApp
+    app = await startTestApp({ AUTH_OPEN_ROLE: 'wall' })
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    await page.goto(app.url + '/')
+    await page.locator('[data-kpi="volume_12345"]').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('sign-in').count()).toBe(0)
+    expect(await page.getByTestId('user-bar').count()).toBe(0)
+    await page.close()
+  })
+})
