@@ -1,15 +1,19 @@
 // POST /api/ingest/records and /api/ingest/events: NDJSON (application/x-ndjson) or a JSON array.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { createGunzip } from 'node:zlib'
 import type { IngestService, IngestKind } from './service'
 import { WriterBusyError, WriterClosedError, StorageError } from './batch-writer'
 import { TooManyLinesError } from './parse'
-import { sendScopeOf } from '../analytics/api/access/guard'
+import type { SendScope } from './validate'
 
 /** The documented body types (parameters such as `; charset=utf-8` allowed). CSV is not supported yet. */
 export const INGEST_CONTENT_TYPES = ['application/x-ndjson', 'application/json']
 
-export function ingestRoutes(service: IngestService) {
+/**
+ * `sendScopeOf` tells what the caller may send (platforms, counties); the API's access layer provides
+ * it, so ingest does not depend on how callers are authenticated.
+ */
+export function ingestRoutes(service: IngestService, sendScopeOf: (req: FastifyRequest) => SendScope) {
   return async function plugin(app: FastifyInstance) {
     // Only the documented types, checked before the body is read: a browser page elsewhere can POST
     // text/plain or a form without a preflight, so "anything goes" made cross-site ingest possible.

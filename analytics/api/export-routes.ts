@@ -8,7 +8,7 @@ import type { Db } from '../clickhouse'
 import { parseWindow, windowParams } from '../metrics/window'
 import { windowFinal } from '../metrics/definitions'
 import { scopeOf } from './access/guard'
-import { scopeSql } from './access/scope'
+import { scopeSql } from '../scope'
 
 const MAX_DAYS = 31
 

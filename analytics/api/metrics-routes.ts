@@ -6,7 +6,7 @@ import { traceMatter } from '../metrics/trace'
 import { SharedCache } from './shared-cache'
 import { parseWindow, parseAsOf } from '../metrics/window'
 import { scopeOf } from './access/guard'
-import { scopeKey } from './access/scope'
+import { scopeKey } from '../scope'
 
 const WindowQuery = z.object({
   from: z.string().optional(),

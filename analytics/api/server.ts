@@ -13,7 +13,7 @@ import { metricsRoutes } from './metrics-routes'
 import { exportRoutes } from './export-routes'
 import { quarantineRoutes } from './quarantine-routes'
 import { registerHardening, publicError } from './hardening'
-import { installAccess, type AccessOptions } from './access/guard'
+import { installAccess, sendScopeOf, type AccessOptions } from './access/guard'
 import { adminRoutes } from './access/admin-routes'
 import { authRoutes } from './access/auth-routes'
 import { registerRateLimits, type RateLimits } from './rate-limit'
@@ -94,7 +94,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
     return reply.code(serving ? 200 : 503).send({ ok, serving, checks, ingested: d.ingest.totals })
   })
 
-  await app.register(ingestRoutes(d.ingest))
+  await app.register(ingestRoutes(d.ingest, sendScopeOf))
   await app.register(metricsRoutes(d.metrics, d.metricsCacheMs))
   await app.register(exportRoutes(d.db, d.exportPageRows))
 

@@ -12,7 +12,7 @@ import { toValue, sumRows, type AggRow } from './values'
 import { chTime } from '../../ingest/rows'
 import { Reference } from '../../ingest/reference'
 import { BOUNCE_JOB } from '../../jobs/bounce-job'
-import { CITY_WIDE, scopeSql, inScope, type Scope } from '../api/access/scope'
+import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
 
 type PlatformFilter = '12345' | '110' | undefined
 

@@ -3,7 +3,7 @@
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
 import type { Trace } from '../../model/api'
-import { CITY_WIDE, scopeSql, type Scope } from '../api/access/scope'
+import { CITY_WIDE, scopeSql, type Scope } from '../scope'
 
 const MAX_RECORDS = 20 // a matter bounced more often than this is shown in part
 

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { findRule, type Role, type RouteRule } from './route-table'
 import type { Principal, TokenStore } from './tokens'
-import { CITY_WIDE, type Scope } from './scope'
+import { CITY_WIDE, type Scope } from '../../scope'
 import type { SendScope } from '../../../ingest/validate'
 import type { Audit } from './audit'
 import { SESSION_COOKIE, readCookie, type SessionStore, type UserStore } from './users'

@@ -8,7 +8,7 @@ import type { Db } from '../../clickhouse'
 import { queryRows } from '../../clickhouse'
 import { chTime } from '../../../ingest/rows'
 import { ROLES, type Role } from './route-table'
-import { parseRegions, CITY_WIDE, type Scope } from './scope'
+import { parseRegions, CITY_WIDE, type Scope } from '../../scope'
 
 export const PLATFORMS = ['12345', '110'] as const
 

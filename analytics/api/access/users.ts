@@ -8,7 +8,7 @@ import type { Db } from '../../clickhouse'
 import { queryRows } from '../../clickhouse'
 import { chTime } from '../../../ingest/rows'
 import { ROLES, type Role } from './route-table'
-import { parseRegions, type Scope } from './scope'
+import { parseRegions, type Scope } from '../../scope'
 import type { Principal } from './tokens'
 
 export const MIN_PASSWORD = 12

@@ -1,6 +1,8 @@
 // Region scope: the counties a caller may see, and the one helper that renders it as a SQL condition.
+// It sits beside the storage module so query builders (metrics, trace, export) and the API's access
+// layer all use it without importing upwards.
 // Every query builder that reads regional data takes a Scope and calls scopeSql; nothing else filters.
-import { Reference } from '../../../ingest/reference'
+import { Reference } from '../ingest/reference'
 
 /** `all`: the whole city (including 未知区域); else GB/T 2260 county codes of the city. */
 export interface Scope { counties: readonly string[] | 'all' }
