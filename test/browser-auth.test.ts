@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { existsSync, mkdirSync } from 'node:fs'
 import { request } from 'node:http'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from './helpers/browser'
 import { startTestApp, post, ndjson, type TestApp } from './helpers/app'
 import { Simulator } from '../ingest/simulator/simulator'
 import { Overview } from '../model/api'
@@ -42,10 +43,7 @@ beforeAll(async () => {
   // A city-wide leader, made through the admin API (the harness's fetch sends the admin token).
   const made = await fetch(`${app.url}/api/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD, role: 'leader' }) })
   expect(made.status).toBe(201)
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()

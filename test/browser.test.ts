@@ -2,7 +2,8 @@
 // API's value, the map and charts render, and a screenshot at 1920×1080 is kept for review.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from './helpers/browser'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
 import { Simulator } from '../ingest/simulator/simulator'
 import { Overview } from '../model/api'
@@ -20,10 +21,7 @@ beforeAll(async () => {
     if (batch.records.length) expect((await post(app, 'records', ndjson(batch.records))).body.rejected).toBe(0)
     if (batch.events.length) expect((await post(app, 'events', ndjson(batch.events))).body.rejected).toBe(0)
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()

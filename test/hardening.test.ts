@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { spawnSync } from 'node:child_process'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './helpers/browser'
 import { gzipSync } from 'node:zlib'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -155,10 +155,7 @@ describe('security headers', () => {
 describe('the dashboard under its CSP (headless Debian chromium)', () => {
   it('renders its charts and map with no CSP violation, while an injected inline script is blocked', async () => {
     if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    const browser = await launchChromium()
     try {
       const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
       const problems: string[] = []
