@@ -11,7 +11,9 @@ import { ensureRedis } from './jobs/redis'
 import { startJobs, type Jobs } from './jobs/queues'
 import { TokenStore, localAdminKey } from './analytics/api/access/tokens'
 import { Audit } from './analytics/api/access/audit'
-import { UserStore, SessionStore } from './analytics/api/access/users'
+import { UserStore, SessionStore, OneTimeLinks } from './analytics/api/access/users'
+import { createHmac } from 'node:crypto'
+import { CITY_WIDE } from './analytics/scope'
 
 export interface App {
   url: string
@@ -21,6 +23,8 @@ export interface App {
   logger: Logger
   /** Bearer tokens (create/revoke here take effect at once in this process). */
   tokens: TokenStore
+  /** Demo mode: a one-time sign-in link for a demo admin (null otherwise). */
+  demoAdminLink: string | null
   close: () => Promise<void>
 }
 
@@ -56,10 +60,17 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   }) : null
   // DATA_DIR/admin.key: a local admin credential for `npm run admin` while this process holds the data directory.
   const tokens = new TokenStore(db, localAdminKey(cfg.DATA_DIR))
+  const audit = new Audit(db, logger)
+  await audit.setRetention(cfg.AUDIT_RETENTION_DAYS)
+  const links = new OneTimeLinks()
   if (cfg.authOpenRole) logger.warn({ role: cfg.authOpenRole }, 'requests without credentials act as this role over the whole city (AUTH_OPEN_ROLE; demo default wall)')
   const server = await buildServer({
     db, ingest, metrics, logger,
-    access: { tokens, openRole: cfg.authOpenRole, audit: new Audit(db, logger), users: new UserStore(db), sessions: new SessionStore(cfg.SESSION_IDLE_MIN * 60_000) },
+    access: {
+      tokens, openRole: cfg.authOpenRole, audit, users: new UserStore(db), sessions: new SessionStore(cfg.SESSION_IDLE_MIN * 60_000), links,
+      // Cookies are signed with a key derived from the caller-hash secret: every process of one deployment shares it.
+      cookieSecret: createHmac('sha256', callerSecret.secret).update('linkage cookie signing v1').digest('base64url'),
+    },
     maxBodyBytes: cfg.INGEST_MAX_BODY_MB * 1024 * 1024,
     requestTimeoutMs: cfg.HTTP_REQUEST_TIMEOUT_MS,
     exportPageRows: cfg.EXPORT_PAGE_ROWS,
@@ -73,6 +84,13 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const port = Number(new URL(address).port)
   const url = `http://127.0.0.1:${port}`
   logger.info({ url }, 'listening')
+  let demoAdminLink: string | null = null
+  if (cfg.demoAdminLink) {
+    // No password to invent or type: the link signs in once (within a day) as a city-wide admin.
+    const code = links.create({ id: 'user:demo-admin', role: 'admin', name: 'demo-admin', scope: CITY_WIDE, platforms: 'all' }, 24 * 3600_000)
+    demoAdminLink = `${url.replace('127.0.0.1', 'localhost')}/#signin=${code}`
+    logger.info('demo admin sign-in link (one use, within 24 h): printed on the console, not in this log')
+  }
   let closing: Promise<void> | null = null
   const close = () =>
     (closing ??= (async () => {
@@ -83,5 +101,5 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
       await db.close()
       redis?.stop()
     })())
-  return { url, db, ingest, jobs, logger, tokens, close }
+  return { url, db, ingest, jobs, logger, tokens, demoAdminLink, close }
 }

@@ -67,6 +67,12 @@ export const ConfigSchema = z
     RATE_LIMIT_INGEST_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
     RATE_LIMIT_SIGNIN_PER_MIN: z.coerce.number().int().min(1).max(10_000).default(20),
     RATE_LIMIT_READ_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    // Demo mode prints a one-time sign-in link for a demo admin (admin page, audit) in the log at start.
+    // Default: on in demo mode outside production.
+    DEMO_ADMIN_LINK: bool.optional(),
+    // Audit rows older than this many days are dropped (a TTL on the audit table, set at every start).
+    // The default keeps a little over a year; China's Cybersecurity Law asks for at least six months.
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
     DEMO_DAYS: z.coerce.number().int().min(0).max(90).default(14),
     DEMO_SCALE: z.coerce.number().min(0.001).max(10).default(0.2),
     DEMO_SEED: z.coerce.number().int().default(12345),
@@ -90,7 +96,7 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['AUTH_OPEN_ROLE'], message: 'production allows only none or wall for requests without credentials' })
   })
 
-export type Config = z.infer<typeof ConfigSchema> & { redisUrlExplicit: boolean; redisUrl: string; authOpenRole: Role | null }
+export type Config = z.infer<typeof ConfigSchema> & { redisUrlExplicit: boolean; redisUrl: string; authOpenRole: Role | null; demoAdminLink: boolean }
 
 export class ConfigError extends Error {}
 
@@ -105,5 +111,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
   const open = r.data.AUTH_OPEN_ROLE ?? (r.data.DEMO ? 'wall' : 'none')
-  return { ...r.data, redisUrlExplicit: !!r.data.REDIS_URL, redisUrl: r.data.REDIS_URL ?? 'redis://127.0.0.1:6379', authOpenRole: open === 'none' ? null : open }
+  return { ...r.data, redisUrlExplicit: !!r.data.REDIS_URL, redisUrl: r.data.REDIS_URL ?? 'redis://127.0.0.1:6379', authOpenRole: open === 'none' ? null : open,
+    demoAdminLink: r.data.DEMO_ADMIN_LINK ?? (r.data.DEMO && r.data.NODE_ENV !== 'production') }
 }

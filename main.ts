@@ -28,6 +28,8 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
   app.logger.info(`dashboard: ${app.url.replace('127.0.0.1', 'localhost')}/`)
+  // For the person at the console, not the log (a log line would make the credential last as long as the log).
+  if (app.demoAdminLink) console.error(`\n  demo admin (admin page, audit trail): open this link once, within 24 h:\n  ${app.demoAdminLink}\n`)
 }
 
 main().catch((e) => {

@@ -7,6 +7,7 @@ import type { IngestResponse } from '../model/api'
 import { BatchWriter } from './batch-writer'
 import { splitBodyLazy, type BodyItem } from './parse'
 import { relocator, monthOf } from './relocate'
+import { queryRows } from '../analytics/clickhouse'
 import { checkRecord, checkEvent, checkSendScope, itemId, type FieldError, type SendScope } from './validate'
 import { recordRow, eventRow, type RecordRow, type EventRow } from './rows'
 import { maskText } from './privacy'
@@ -40,7 +41,7 @@ export class IngestService {
   readonly ref = Reference.load()
   readonly totals = { records: 0, events: 0, rejected: 0 }
 
-  constructor(db: Db, private readonly o: IngestOptions) {
+  constructor(private readonly db: Db, private readonly o: IngestOptions) {
     const common = { maxRows: o.maxRows, flushMs: o.flushMs, log: o.log }
     this.records = new BatchWriter<RecordRow>(db, {
       ...common, table: 'records', partitionOf: (r) => monthOf(r.received_at),
@@ -90,6 +91,22 @@ export class IngestService {
       acceptedAt.push({ result: results.length, raw: item.raw })
       results.push({ line: item.line, id, status: 'accepted' })
     }
+    // Events carry no county: a sender scoped to counties may send events only for records of those
+    // counties that are stored already (an acknowledged record is stored, so send records first).
+    if (kind === 'events' && scope && scope.counties !== 'all' && accepted.length) {
+      const outside = await this.eventsOutsideCounties(accepted as EventRow[], scope.counties)
+      for (let i = accepted.length - 1; i >= 0; i--) {
+        const why = outside.get(i)
+        if (!why) continue
+        const at = acceptedAt[i]
+        const r = results[at.result]
+        const errors = [{ field: 'record_id', reason: why }]
+        results[at.result] = { ...r, status: 'rejected', errors }
+        quarantined.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, at.raw, scope.sender))
+        accepted.splice(i, 1)
+        acceptedAt.splice(i, 1)
+      }
+    }
     const writer = kind === 'records' ? this.records : this.events
     const [outcomes] = await Promise.all([writer.write(accepted as never[]), this.quarantine.write(quarantined)])
     // Lines ClickHouse itself refused (validation should have caught them) are answered and kept like any rejected line.
@@ -106,6 +123,22 @@ export class IngestService {
     this.totals[kind] += accepted.length - refused.length
     this.totals.rejected += nRejected
     return { accepted: accepted.length - refused.length, rejected: nRejected, request_id: requestId, results }
+  }
+
+  /** Index of each event whose record is unknown or in a county outside `counties`, with the reason. */
+  private async eventsOutsideCounties(events: EventRow[], counties: readonly string[]): Promise<Map<number, string>> {
+    const stored = await queryRows<{ p: string; id: string; county: string }>(this.db,
+      `SELECT platform AS p, source_id AS id, county_code AS county FROM records FINAL
+       WHERE platform IN {platforms:Array(String)} AND source_id IN {ids:Array(String)}`,
+      { platforms: [...new Set(events.map((e) => e.platform))], ids: [...new Set(events.map((e) => e.record_id))] })
+    const countyOf = new Map(stored.map((r) => [`${r.p}\u0000${r.id}`, r.county]))
+    const out = new Map<number, string>()
+    events.forEach((e, i) => {
+      const county = countyOf.get(`${e.platform}\u0000${e.record_id}`)
+      if (county === undefined) out.set(i, `record ${e.platform}/${e.record_id} is not stored: this token (counties ${counties.join(', ')}) must send the record before its events`)
+      else if (!counties.includes(county)) out.set(i, `record ${e.platform}/${e.record_id} is in county ${county}; this token may send only counties ${counties.join(', ')}`)
+    })
+    return out
   }
 
   private quarantineRow(kind: string, requestId: string, line: number, id: string | null, errors: FieldError[], raw: string, sender = ''): QuarantineRow {

@@ -90,7 +90,7 @@ export interface SendScope { sender: string; platforms: readonly string[] | 'all
 
 /**
  * A valid item outside the sender's scope: another platform, or (records) a county outside its regions.
- * Events are checked by their platform only (their county is that of their record, which may arrive later).
+ * Events are checked by their platform here; their county is their record's (IngestService looks it up).
  */
 export function checkSendScope(item: { platform: string; county_code?: string }, s: SendScope): FieldError[] {
   const errors: FieldError[] = []

@@ -6,7 +6,8 @@ import { startTestApp, type TestApp } from './helpers/app'
 import { SessionStore } from '../analytics/api/access/users'
 
 let app: TestApp
-beforeAll(async () => { app = await startTestApp({}, { auth: false }) })
+// One app per file (chdb binds one data directory per process): with the demo admin link and a short audit retention.
+beforeAll(async () => { app = await startTestApp({ DEMO_ADMIN_LINK: 'true', AUDIT_RETENTION_DAYS: '30' }, { auth: false }) })
 afterAll(async () => { await app?.stop() })
 
 const PASSWORD = 'correct horse battery staple'
@@ -37,12 +38,16 @@ describe('users and sessions', () => {
     expect((await signIn('nobody-at-all')).json.error).toBe(wrong.json.error) // same answer for an unknown user
     const s = await signIn('mia')
     expect(s.status).toBe(200)
-    expect(s.set).toMatch(/^linkage_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/) // Secure only over TLS
+    // Signed (id.signature), httpOnly, SameSite=Strict; Secure only over TLS.
+    expect(s.set).toMatch(/^linkage_session=[A-Za-z0-9_-]{43}\.[A-Za-z0-9%_+/-]+; Path=\/; HttpOnly; SameSite=Strict$/)
     const me = await call('GET', '/api/auth/me', { cookie: s.cookie })
     expect(me.json).toMatchObject({ role: 'member', regions: ['410102'], csrf: s.csrf })
     expect((await call('GET', '/api/metrics/overview', { cookie: s.cookie })).status).toBe(200)
     expect((await call('GET', '/api/admin/tokens', { cookie: s.cookie })).status).toBe(403)
-    expect((await call('GET', '/api/metrics/overview', { cookie: s.cookie.slice(0, -2) + 'xx' })).json.error).toMatch(/session expired or signed out/)
+    const tampered = await call('GET', '/api/metrics/overview', { cookie: s.cookie.replace(/=./, '=A') })
+    expect(tampered.status).toBe(401)
+    expect(tampered.json.error).toMatch(/tampered session cookie/)
+    expect((await call('GET', '/api/metrics/overview', { cookie: 'linkage_session=' + s.cookie.split('=')[1].split('.')[0] })).json.error).toMatch(/tampered session cookie/) // unsigned
   })
 
   it('requires the session\'s CSRF token for cookie-authenticated state changes', async () => {
@@ -94,5 +99,55 @@ describe('users and sessions', () => {
     const blocked = await signIn('lim') // right password, but too many failures
     expect(blocked.status).toBe(429)
     expect(blocked.json.error).toMatch(/too many failed sign-ins/)
+  })
+})
+
+describe('wall screens, the demo admin link, audit retention', () => {
+  it('turns a wall token into a signed httpOnly cookie that works until the token is revoked', async () => {
+    const wall = await app.tokens.create({ role: 'wall', name: 'hall screen', expiresDays: 2 })
+    const set = await call('POST', '/api/auth/wall', { token: wall.token })
+    expect(set.status).toBe(200)
+    const header = set.headers.get('set-cookie') ?? ''
+    expect(header).toMatch(/^linkage_wall=lk_[^;]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/)
+    expect(Number(/Max-Age=(\d+)/.exec(header)![1])).toBeGreaterThan(86_400) // lives as long as the token
+    const cookie = header.split(';')[0]
+    expect((await call('GET', '/api/metrics/overview', { cookie })).status).toBe(200)
+    expect((await call('GET', '/api/export/records', { cookie })).status).toBe(403) // a wall reads what the wall shows
+    expect((await call('GET', '/api/metrics/overview', { cookie: cookie.replace('lk_', 'lk_x') })).json.error).toMatch(/tampered wall cookie/)
+    await app.tokens.revoke(wall.info.id)
+    const after = await call('GET', '/api/metrics/overview', { cookie })
+    expect(after.status).toBe(401)
+    expect(after.json.error).toMatch(/revoked token/)
+    // Only wall tokens become cookies; unknown tokens are refused.
+    const evaluator = await app.tokens.create({ role: 'evaluator' })
+    expect((await call('POST', '/api/auth/wall', { token: evaluator.token })).status).toBe(403)
+    expect((await call('POST', '/api/auth/wall', { token: 'lk_' + 'a'.repeat(43) })).status).toBe(401)
+    const audit = (await call('GET', '/api/audit?action=wall.cookie', { token: app.adminToken })).json.rows as any[]
+    expect(audit.map((r) => r.outcome).sort()).toEqual(['denied', 'denied', 'ok'])
+  })
+
+  it('signs the demo admin in once with the printed link', async () => {
+    expect(app.demoAdminLink).toMatch(/^http:\/\/localhost:\d+\/#signin=[A-Za-z0-9_-]{32}$/)
+    const code = app.demoAdminLink!.split('#signin=')[1]
+    const r = await call('POST', '/api/auth/link', { body: { code } })
+    expect(r.status).toBe(200)
+    expect(r.json).toMatchObject({ username: 'demo-admin', role: 'admin' })
+    const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]
+    expect((await call('GET', '/api/admin/users', { cookie })).status).toBe(200)
+    const again = await call('POST', '/api/auth/link', { body: { code } })
+    expect(again.status).toBe(401)
+    expect(again.json.error).toMatch(/unknown, used or expired/)
+  })
+
+  it('drops audit rows older than AUDIT_RETENTION_DAYS', async () => {
+    const [t] = await (await app.db.query({ query: `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'audit'`, format: 'JSONEachRow' })).json<{ engine_full: string }>()
+    expect(t.engine_full).toContain('toIntervalDay(30)')
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString().replace('T', ' ').replace('Z', '')
+    await app.db.insert({ table: 'audit', format: 'JSONEachRow', values: [{ at: old, actor: 'retention-old', role: 'admin', address: '', action: 'test.old', target: '', outcome: 'ok', detail: '' }],
+      clickhouse_settings: { date_time_input_format: 'best_effort' } })
+    await app.db.command({ query: 'OPTIMIZE TABLE audit FINAL' })
+    const rows = (await call('GET', '/api/audit?limit=10000', { token: app.adminToken })).json.rows as any[]
+    expect(rows.some((r) => r.actor === 'retention-old')).toBe(false)
+    expect(rows.some((r) => r.action === 'sign-in')).toBe(true) // recent rows stay
   })
 })

@@ -18,7 +18,7 @@ const baseEnv = () => {
   return env
 }
 let app: App | undefined
-afterAll(async () => { await app?.close(); rmSync(dir, { recursive: true, force: true }) })
+afterAll(async () => { await app?.close(); rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) })
 
 const lastLine = (out: string) => out.trim().split('\n').pop()!.trim()
 // Not spawnSync once the server runs: it answers the CLI from this very process.

@@ -15,7 +15,7 @@ beforeAll(async () => {
   await db.command({ query: `CREATE TABLE t (k String, v UInt32, s String DEFAULT '') ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 100` })
   await db.command({ query: `CREATE TABLE tm (k String, d Date) ENGINE = MergeTree PARTITION BY toYYYYMM(d) ORDER BY k` })
 })
-afterAll(async () => { await db.close(); rmSync(dir, { recursive: true, force: true }) })
+afterAll(async () => { await db.close(); rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) })
 
 const n = async () => Number((await queryRows<{ n: number }>(db, 'SELECT count() AS n FROM t'))[0].n)
 const rows = (from: number, k: number) => Array.from({ length: k }, (_, i) => ({ k: `r${from + i}`, v: from + i }))

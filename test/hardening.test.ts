@@ -26,7 +26,7 @@ let app: TestApp
 let port: number
 const begin = async () => { app = await startTestApp(ENV); port = Number(new URL(app.url).port) }
 beforeAll(begin)
-afterAll(async () => { await app?.stop(); rmSync(dir, { recursive: true, force: true }) })
+afterAll(async () => { await app?.stop(); rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) })
 
 interface Raw { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: any }
 /** A raw HTTP request: node:http lets a test set Host, Origin and Sec-Fetch-Site as a browser or an attacker would. */
@@ -217,7 +217,7 @@ describe('errors', () => {
 describe('caller-hash secret', () => {
   let scratch: string | undefined
   const other = () => (scratch ??= mkdtempSync(path.join(tmpdir(), 'linkage-hardening-in-')))
-  afterAll(() => { if (scratch) rmSync(scratch, { recursive: true, force: true }) })
+  afterAll(() => { if (scratch) rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) })
   const file = path.join(dir, 'caller-hash.secret')
   const keyOf = async (id: string) => (await queryRows<{ k: string }>(app.db, 'SELECT caller_key AS k FROM records FINAL WHERE source_id = {id:String}', { id }))[0]?.k
 
@@ -260,7 +260,7 @@ describe('caller-hash secret', () => {
       const cfg = loadConfig({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: fresh, DEMO: 'false', LOG_LEVEL: 'silent' })
       await expect(startApp(cfg, { jobs: false, logger: makeLogger('silent') })).rejects.toThrow(SecretError)
     } finally {
-      rmSync(fresh, { recursive: true, force: true })
+      rmSync(fresh, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
     }
   })
 })

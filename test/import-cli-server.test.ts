@@ -23,6 +23,6 @@ describe('import CLI with a running server', () => {
     const [{ n }] = await queryRows<{ n: number }>(app.db, `SELECT count() AS n FROM events FINAL WHERE event_id LIKE 'IMP-EV-%'`)
     expect(Number(n)).toBe(2) // the repeated line is the same event
     await app.stop()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
   }, 60_000)
 })

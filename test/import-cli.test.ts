@@ -26,6 +26,6 @@ describe('import CLI', () => {
     const [{ n }] = await queryRows<{ n: number }>(db, `SELECT count() AS n FROM records FINAL`)
     expect(Number(n)).toBe(11_999)
     await db.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
   }, 120_000)
 })

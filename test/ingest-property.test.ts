@@ -18,7 +18,7 @@ const start = () => startApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR
   { jobs: false, logger: makeLogger('silent') }).then(authorize)
 let app: App
 beforeAll(async () => { app = await start() })
-afterAll(async () => { await app?.close(); rmSync(dir, { recursive: true, force: true }) })
+afterAll(async () => { await app?.close(); rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) })
 
 // Timestamps around a month boundary (Shanghai), fixed in the past: 2025-01-31 22:00 + k × 20 min.
 const BASE = Date.parse('2025-01-31T22:00:00+08:00')

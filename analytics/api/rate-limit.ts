@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import { createHash } from 'node:crypto'
-import { SESSION_COOKIE, readCookie } from './access/users'
+import { SESSION_COOKIE, WALL_COOKIE } from './access/cookies'
 
 export interface RateLimits {
   ingestPerMin: number
@@ -28,8 +28,9 @@ const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice
 export function rateKey(req: FastifyRequest): string {
   const header = req.headers.authorization
   if (header) return `token:${digest(header.replace(/^Bearer +/i, ''))}`
-  const sid = readCookie(req.headers.cookie, SESSION_COOKIE)
-  if (sid) return `session:${digest(sid)}`
+  // Cookies as sent (signed values; @fastify/cookie parsed them before any route hook).
+  const sid = req.cookies?.[SESSION_COOKIE] || req.cookies?.[WALL_COOKIE]
+  if (sid) return `cookie:${digest(sid)}`
   return `address:${req.ip}`
 }
 

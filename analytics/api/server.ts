@@ -1,6 +1,7 @@
 // The HTTP server: health, ingest, metrics, quarantine review, and the built dashboard.
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
+import fastifyCookie from '@fastify/cookie'
 import { existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
@@ -60,6 +61,8 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Security headers, Host check, no cross-site state changes (hardening.ts): before access control.
   await registerHardening(app, { host: d.host ?? '127.0.0.1', allowedHosts: d.allowedHosts })
+  // Signed cookies (sessions, wall screens): parsed before any route's guard runs.
+  await app.register(fastifyCookie, { secret: d.access.cookieSecret })
   // Before any route: routes missing from the access table fail start-up; the others get their guard.
   installAccess(app, d.access)
   // After installAccess: each route's limit is put before its guard (a flood is refused before token lookups).
@@ -100,7 +103,7 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(quarantineRoutes(d.db))
   await app.register(adminRoutes(d.access.tokens))
-  if (d.access.users && d.access.sessions) await app.register(authRoutes(d.access.users, d.access.sessions))
+  if (d.access.users && d.access.sessions) await app.register(authRoutes({ users: d.access.users, sessions: d.access.sessions, tokens: d.access.tokens, links: d.access.links }))
 
   if (existsSync(WEB_DIST)) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
   else app.get('/', async () => 'dashboard not built: run `npm run build`')

@@ -1,5 +1,6 @@
 // The audit trail: who (token id, role), when, from which address, what, on what, and the outcome.
-// Rows are only ever appended (migration 008); admins read them through GET /api/audit.
+// Rows are only ever appended (migration 008); admins read them through GET /api/audit. Old rows leave
+// by a TTL of AUDIT_RETENTION_DAYS.
 import type { Db } from '../../clickhouse'
 import { queryRows } from '../../clickhouse'
 import { chTime } from '../../../ingest/rows'
@@ -26,6 +27,14 @@ export class Audit {
       // An audit row that cannot be written is logged loudly; the request itself is not failed for it.
       this.log?.error({ err: (err as Error).message, action: e.action }, 'audit row not written')
     }
+  }
+
+  /** Rows older than `days` leave by the table's TTL (set at every start from AUDIT_RETENTION_DAYS). */
+  async setRetention(days: number): Promise<void> {
+    // Only when it changed: MODIFY TTL starts a mutation over the table.
+    const [t] = await queryRows<{ engine_full: string }>(this.db, `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'audit'`)
+    if (t?.engine_full.includes(`toIntervalDay(${Math.trunc(days)})`)) return
+    await this.db.command({ query: `ALTER TABLE audit MODIFY TTL toDateTime(at) + INTERVAL ${Math.trunc(days)} DAY` })
   }
 
   /** token.use, throttled per token. */

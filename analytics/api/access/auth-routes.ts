@@ -3,17 +3,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { ROLES } from './route-table'
-import { SESSION_COOKIE, readCookie, FailureLimiter, type SessionStore, type UserStore } from './users'
+import { FailureLimiter, type OneTimeLinks, type SessionStore, type UserStore } from './users'
+import { SESSION_COOKIE, WALL_COOKIE, readSigned, setSigned, clear } from './cookies'
+import type { TokenStore } from './tokens'
 
 const SignIn = z.object({ username: z.string().max(64), password: z.string().max(1024) })
 const NewUser = z.object({ username: z.string().max(64), password: z.string().max(1024), role: z.enum(ROLES), regions: z.array(z.string().max(12)).max(50).optional() })
 
-function cookie(req: FastifyRequest, value: string, maxAge?: number): string {
-  const secure = req.protocol === 'https' ? '; Secure' : ''
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${secure}${maxAge !== undefined ? `; Max-Age=${maxAge}` : ''}`
-}
+export interface AuthDeps { users: UserStore; sessions: SessionStore; tokens: TokenStore; links?: OneTimeLinks; limiter?: FailureLimiter }
 
-export function authRoutes(users: UserStore, sessions: SessionStore, limiter = new FailureLimiter()) {
+export function authRoutes({ users, sessions, tokens, links, limiter = new FailureLimiter() }: AuthDeps) {
   return async function plugin(app: FastifyInstance) {
     const who = (req: FastifyRequest) => ({ actor: req.principal?.id ?? '', role: req.principal?.role ?? '', address: req.ip })
     const fail = (reply: FastifyReply, code: number, error: string) => reply.code(code).send({ error })
@@ -35,13 +34,48 @@ export function authRoutes(users: UserStore, sessions: SessionStore, limiter = n
       limiter.clear(keys[0])
       const s = sessions.create(r.principal)
       await app.audit.record({ actor: r.principal.id, role: r.principal.role, address: req.ip, action: 'sign-in', outcome: 'ok' })
-      return reply.header('set-cookie', cookie(req, s.id)).send({ username: r.principal.name, role: r.principal.role, csrf: s.csrf })
+      setSigned(req, reply, SESSION_COOKIE, s.id)
+      return reply.send({ username: r.principal.name, role: r.principal.role, csrf: s.csrf })
+    })
+
+    // The demo admin's one-time sign-in link (`#signin=CODE`, printed in the log at a demo start).
+    app.post('/api/auth/link', async (req, reply) => {
+      const b = z.object({ code: z.string().min(1).max(200) }).safeParse(req.body)
+      if (!b.success) return fail(reply, 400, 'send {"code": …}')
+      const principal = links?.consume(b.data.code) ?? null
+      if (!principal) {
+        await app.audit.record({ actor: '', role: '', address: req.ip, action: 'sign-in.link', outcome: 'failed', detail: 'unknown, used or expired code' })
+        return fail(reply, 401, 'unauthorized: this sign-in link is unknown, used or expired')
+      }
+      const s = sessions.create(principal)
+      await app.audit.record({ actor: principal.id, role: principal.role, address: req.ip, action: 'sign-in.link', outcome: 'ok' })
+      setSigned(req, reply, SESSION_COOKIE, s.id)
+      return reply.send({ username: principal.name, role: principal.role, csrf: s.csrf })
+    })
+
+    // A wall screen opened with `#token=lk_…` sends the token here once; it comes back as an httpOnly
+    // cookie (until the token expires), so the page never keeps it and nobody types at the wall.
+    app.post('/api/auth/wall', async (req, reply) => {
+      const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')
+      if (!m) return fail(reply, 401, 'unauthorized: send the wall token as Authorization: Bearer <token>')
+      const v = await tokens.verify(m[1])
+      if (!v.ok || v.principal.role !== 'wall') {
+        const why = v.ok ? `role ${v.principal.role} is not a wall token` : v.reason
+        await app.audit.record({ actor: v.ok ? v.principal.id : '', role: v.ok ? v.principal.role : '', address: req.ip, action: 'wall.cookie', outcome: 'denied', detail: why })
+        return fail(reply, v.ok ? 403 : 401, `${v.ok ? 'forbidden' : 'unauthorized'}: ${why}`)
+      }
+      const expires = v.principal.expiresMs ?? Date.now() + 365 * 86_400_000
+      setSigned(req, reply, WALL_COOKIE, m[1], Math.max(1, Math.floor((expires - Date.now()) / 1000)))
+      await app.audit.record({ actor: v.principal.id, role: 'wall', address: req.ip, action: 'wall.cookie', outcome: 'ok' })
+      return reply.send({ role: 'wall', name: v.principal.name })
     })
 
     app.post('/api/auth/sign-out', async (req, reply) => {
-      const id = readCookie(req.headers.cookie, SESSION_COOKIE)
-      if (id) sessions.delete(id)
-      return reply.header('set-cookie', cookie(req, '', 0)).send({ signed_out: true })
+      const c = readSigned(req, SESSION_COOKIE)
+      if (c && 'value' in c) sessions.delete(c.value)
+      clear(req, reply, SESSION_COOKIE)
+      clear(req, reply, WALL_COOKIE)
+      return reply.send({ signed_out: true })
     })
 
     app.get('/api/auth/me', async (req) => {

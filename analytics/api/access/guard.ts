@@ -1,13 +1,16 @@
 // Enforces the route table: every route registered on the server must be in it (else start-up fails),
 // and each request is let through only with credentials of an allowed role. 401: no, malformed,
-// unknown, revoked or expired credentials; 403: a role the route does not allow.
+// unknown, revoked or expired credentials, a tampered cookie; 403: a role the route does not allow.
+// Credentials, first found wins: Authorization: Bearer, the session cookie, the wall cookie, else the
+// open role (demo mode) or 401.
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { findRule, type Role, type RouteRule } from './route-table'
 import type { Principal, TokenStore } from './tokens'
 import { CITY_WIDE, type Scope } from '../../scope'
 import type { SendScope } from '../../../ingest/validate'
 import type { Audit } from './audit'
-import { SESSION_COOKIE, readCookie, type SessionStore, type UserStore } from './users'
+import type { OneTimeLinks, SessionStore, UserStore } from './users'
+import { SESSION_COOKIE, WALL_COOKIE, readSigned } from './cookies'
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null; /** the session's CSRF token, when signed in by cookie */ csrf: string | null }
@@ -22,6 +25,10 @@ export interface AccessOptions {
   /** People's sessions (cookie); without it only bearer tokens are accepted. */
   sessions?: SessionStore
   users?: UserStore
+  /** Key that signs cookies (derived from the deployment's secret, app.ts). */
+  cookieSecret: string
+  /** One-time sign-in links (the demo admin's). */
+  links?: OneTimeLinks
 }
 
 export class RouteNotInTableError extends Error {}
@@ -53,10 +60,12 @@ function guardFor(rule: RouteRule, tokens: TokenStore, open: Principal | null, a
   return async function guard(req: FastifyRequest, reply: FastifyReply) {
     const header = req.headers.authorization
     let principal: Principal
-    const sid = header ? null : readCookie(req.headers.cookie, SESSION_COOKIE)
-    if (sid && sessions) {
+    const session = header || !sessions ? null : readSigned(req, SESSION_COOKIE)
+    const wall = header || session ? null : readSigned(req, WALL_COOKIE)
+    if (session) {
       // Signed in by cookie: the session must be live, and a state change must carry its CSRF token.
-      const s = sessions.get(sid)
+      if ('tampered' in session) return denyTampered(req, reply, audit, rule, 'session')
+      const s = sessions!.get(session.value)
       if (!s) return deny(reply, 401, 'session expired or signed out: sign in again')
       if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers['x-csrf-token'] !== s.csrf) {
         void audit.record({ actor: s.principal.id, role: s.principal.role, address: req.ip, action: 'auth.denied', target: `${rule.method} ${rule.path}`, outcome: 'denied', detail: 'csrf' })
@@ -64,6 +73,13 @@ function guardFor(rule: RouteRule, tokens: TokenStore, open: Principal | null, a
       }
       principal = s.principal
       req.csrf = s.csrf
+    } else if (wall) {
+      // A wall screen's token, kept in a cookie since the screen was opened with it: checked like a bearer
+      // token on every request, so revoking or expiring it takes effect at once.
+      if ('tampered' in wall) return denyTampered(req, reply, audit, rule, 'wall')
+      const v = await tokens.verify(wall.value)
+      if (!v.ok) return deny(reply, 401, `wall cookie: ${v.reason}`)
+      principal = v.principal
     } else if (header === undefined || header === '') {
       if (!open) return deny(reply, 401, 'no credentials: send Authorization: Bearer <token> or sign in')
       principal = open
@@ -87,6 +103,11 @@ function guardFor(rule: RouteRule, tokens: TokenStore, open: Principal | null, a
     if (principal !== open) audit.used({ actor: principal.id, role: principal.role, address: req.ip, target: `${rule.method} ${rule.path}` })
     req.principal = principal
   }
+}
+
+function denyTampered(req: FastifyRequest, reply: FastifyReply, audit: Audit, rule: RouteRule, which: string) {
+  void audit.record({ actor: '', role: '', address: req.ip, action: 'auth.denied', target: `${rule.method} ${rule.path}`, outcome: 'denied', detail: `tampered ${which} cookie` })
+  return deny(reply, 401, `tampered ${which} cookie: its signature does not match (sign in or open the wall link again)`)
 }
 
 function deny(reply: FastifyReply, code: 401 | 403, error: string) {

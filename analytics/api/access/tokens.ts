@@ -20,6 +20,8 @@ export interface Principal {
   scope: Scope
   /** Platforms a source may send; 'all' for the others. */
   platforms: readonly string[] | 'all'
+  /** When a token stops working (epoch ms); absent for sessions and the open role. */
+  expiresMs?: number
 }
 
 export interface TokenInfo {
@@ -105,6 +107,7 @@ export class TokenStore {
         id: row.id, role, name: row.name,
         scope: row.regions.length ? { counties: row.regions } : CITY_WIDE,
         platforms: role === 'source' ? row.platforms : 'all',
+        expiresMs: Number(row.expires_ms),
       },
     }
   }

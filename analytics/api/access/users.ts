@@ -1,7 +1,8 @@
 // People: users with a password (Argon2id, @node-rs/argon2) and sessions. A session is a random id in
-// an httpOnly, SameSite=Strict cookie (Secure over TLS); the process keeps only its SHA-256, with the
+// a signed, httpOnly, SameSite=Strict cookie (cookies.ts); the process keeps only its SHA-256, with the
 // user, a CSRF token and the time of last use: idle longer than the limit, it is gone. Sessions live
-// in this process (a restart signs everyone out). Sign-in failures are limited per account and address.
+// in this process (a restart signs everyone out; api replicas sharing sessions come with the scale-out
+// work). Sign-in failures are limited per account and address. OneTimeLinks: the demo admin's sign-in link.
 import { createHash, randomBytes } from 'node:crypto'
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2'
 import type { Db } from '../../clickhouse'
@@ -137,13 +138,19 @@ export class FailureLimiter {
   clear(key: string): void { this.fails.delete(key) }
 }
 
-export const SESSION_COOKIE = 'linkage_session'
-
-export function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=')
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim())
+/** Single-use sign-in codes (the demo admin's link): a code signs in once, within its lifetime. */
+export class OneTimeLinks {
+  private codes = new Map<string, { principal: Principal; until: number }>()
+  create(principal: Principal, ttlMs: number, now = Date.now()): string {
+    const code = randomBytes(24).toString('base64url')
+    this.codes.set(sha(code), { principal, until: now + ttlMs })
+    return code
   }
-  return null
+  /** The principal of a live code, which is used up; null when unknown, used or expired. */
+  consume(code: string, now = Date.now()): Principal | null {
+    const k = sha(code)
+    const c = this.codes.get(k)
+    this.codes.delete(k)
+    return c && now <= c.until ? c.principal : null
+  }
 }
