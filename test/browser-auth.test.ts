@@ -34,7 +34,7 @@ function getWithCookie(path: string, cookie: string): Promise<{ status: number; 
 beforeAll(async () => {
   if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
   if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
-  app = await startTestApp({ AUTH_OPEN_ROLE: 'none' })
+  app = await startTestApp({ AUTH_OPEN_ROLE: 'none', DEMO_ADMIN_LINK: 'true' })
   const sim = new Simulator({ seed: 11, scale: 0.05, now: Date.now() })
   for (const batch of sim.backfill(1)) {
     if (batch.records.length) expect((await post(app, 'records', ndjson(batch.records))).body.rejected).toBe(0)
@@ -110,6 +110,64 @@ describe('dashboard sign-in', () => {
     await page.reload()
     await form.waitFor({ timeout: 10_000 })
     expect(errors).toEqual([])
+    await context.close()
+  })
+
+  it('admin page: the demo link signs in once, a wall token made there opens a wall screen by cookie, revoking it ends that screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    const link = app.demoAdminLink!.replace(/^http:\/\/localhost:\d+/, app.url)
+    await page.goto(link)
+    await page.getByTestId('admin-link').waitFor({ timeout: 30_000 })
+    expect(page.url()).not.toContain('signin=') // the one-time code leaves the address bar
+    expect(await page.getByTestId('user-name').textContent()).toBe('demo-admin')
+    await page.getByTestId('admin-link').click()
+    await page.getByTestId('admin-page').waitFor()
+    await page.locator('[data-testid=users] tbody tr').first().waitFor()
+    expect(await page.getByTestId('users').textContent()).toContain(USER)
+
+    // A wall token for one county, shown once with the link to open on the screen.
+    const form = page.getByTestId('create-token')
+    await form.locator('select').selectOption('wall')
+    await form.locator('input').nth(0).fill('大厅大屏 1')
+    await form.locator('input').nth(1).fill('410105')
+    await form.locator('button[type=submit]').click()
+    const once = page.getByTestId('new-token')
+    await once.waitFor()
+    const wallLink = /http:\/\/[^\s]+#token=lk_[A-Za-z0-9_-]{43}/.exec((await once.textContent()) ?? '')![0]
+    expect(await page.getByTestId('tokens').textContent()).toContain('大厅大屏 1')
+    await page.screenshot({ path: '.tmp/admin.png', fullPage: true })
+
+    // The wall screen: opened once with the link, it keeps an httpOnly cookie and no token in the page.
+    const wallCtx = await browser.newContext({ viewport: { width: 1920, height: 1080 } })
+    const wall = await wallCtx.newPage()
+    await wall.goto(wallLink)
+    await wall.waitForFunction(() => /\d/.test(document.querySelector('[data-kpi="volume_12345"]')?.textContent ?? ''), null, { timeout: 30_000 })
+    expect(wall.url()).not.toContain('token=')
+    expect(await wall.evaluate(() => JSON.stringify(localStorage) + document.cookie)).not.toContain('lk_')
+    expect((await wallCtx.cookies()).find((c) => c.name === 'linkage_wall')).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    await wall.reload() // the cookie alone opens it again
+    await wall.locator('[data-kpi="volume_12345"]').waitFor({ timeout: 30_000 })
+    expect(await wall.getByTestId('sign-in').count()).toBe(0)
+
+    // Revoked on the admin page: the wall screen falls back to the sign-in view on its next load.
+    page.once('dialog', (d) => void d.accept())
+    await page.locator('[data-testid=tokens] tr', { hasText: '大厅大屏 1' }).locator('button').click()
+    await page.getByTestId('admin-notice').waitFor()
+    await wall.reload()
+    await wall.getByTestId('sign-in').waitFor({ timeout: 30_000 })
+
+    // The audit trail on the page shows the token's creation and revocation by the demo admin.
+    await page.reload()
+    await page.locator('[data-testid=audit] tbody tr').first().waitFor()
+    const auditText = (await page.getByTestId('audit').textContent()) ?? ''
+    expect(auditText).toContain('token.create')
+    expect(auditText).toContain('token.revoke')
+    expect(auditText).toContain('user:demo-admin')
+    expect(errors).toEqual([])
+    await wallCtx.close()
     await context.close()
   })
 

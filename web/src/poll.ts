@@ -9,7 +9,6 @@
 //   charts are not redrawn needlessly; nothing accumulates across cycles.
 //
 // Exposes a Svelte-compatible store (`subscribe`) so components can read `$poll`.
-import { bearerToken } from './token'
 import type { z } from 'zod'
 import { Overview, ByRegion, Bounces } from '../../model/api'
 
@@ -145,8 +144,8 @@ export class Poller {
     this.controllers.add(ctrl)
     const t = setTimeout(() => ctrl.abort(new DOMException('timeout', 'TimeoutError')), this.timeoutMs)
     try {
-      const token = typeof location === 'undefined' ? null : bearerToken()
-      const res = await this.doFetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } })
+      // Credentials travel as cookies (a session, or a wall screen's token): same origin, sent by the browser.
+      const res = await this.doFetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { accept: 'application/json' } })
       if (!res.ok) throw new Error(`HTTP ${res.status}`)
       const json: unknown = await res.json()
       const parsed = schema.safeParse(json)
