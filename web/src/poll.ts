@@ -27,7 +27,12 @@ export interface EndpointStatus {
   okAt: number | null // epoch ms of the last valid response
   error: string | null // error of the latest attempt, null if it succeeded
   errorAt: number | null
+  /** 403: this credential may not read it (e.g. city-wide bounces for a county-scoped user); not an error. */
+  forbidden?: string
 }
+
+/** A 403: the endpoint is not for this credential; shown as such, not as a failed refresh. */
+class Forbidden extends Error {}
 
 export interface PollState {
   overview: Overview | null
@@ -146,6 +151,7 @@ export class Poller {
     try {
       // Credentials travel as cookies (a session, or a wall screen's token): same origin, sent by the browser.
       const res = await this.doFetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { accept: 'application/json' } })
+      if (res.status === 403) throw new Forbidden(((await res.json().catch(() => null)) as { error?: string } | null)?.error ?? 'HTTP 403')
       if (!res.ok) throw new Error(`HTTP ${res.status}`)
       const json: unknown = await res.json()
       const parsed = schema.safeParse(json)
@@ -183,6 +189,10 @@ export class Poller {
             ;(next as Record<EndpointKey, unknown>)[key] = r.value
           }
           next.endpoints[key] = { okAt: now, error: null, errorAt: null }
+        } else if (r.reason instanceof Forbidden) {
+          ;(next as Record<EndpointKey, unknown>)[key] = null
+          delete this.sigs[key]
+          next.endpoints[key] = { okAt: now, error: null, errorAt: null, forbidden: r.reason.message }
         } else {
           const msg = describe(r.reason)
           errors.push(`${ENDPOINT_LABEL[key]}: ${msg}`)
