@@ -11,6 +11,8 @@ import type { IngestService } from '../../ingest/service'
 import { ingestRoutes } from '../../ingest/routes'
 import { MetricsQueries } from '../metrics/queries'
 import { metricsRoutes } from './metrics-routes'
+import { hotspotsRoutes } from './hotspots-routes'
+import { itemsRoutes } from './items-routes'
 import { exportRoutes } from './export-routes'
 import { quarantineRoutes } from './quarantine-routes'
 import { registerHardening, publicError } from './hardening'
@@ -99,6 +101,8 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(ingestRoutes(d.ingest, sendScopeOf))
   await app.register(metricsRoutes(d.metrics, d.metricsCacheMs))
+  await app.register(hotspotsRoutes(d.db, d.metricsCacheMs))
+  await app.register(itemsRoutes(d.db))
   await app.register(exportRoutes(d.db, d.exportPageRows))
 
   await app.register(quarantineRoutes(d.db))

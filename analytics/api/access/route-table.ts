@@ -41,10 +41,24 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', path: '/api/metrics/definitions', allow: READERS, scope: 'none' },
   // bounce_daily is computed per day and category for the whole city: no county breakdown to scope by.
   { method: 'GET', path: '/api/metrics/bounces', allow: READERS, scope: 'city' },
+  { method: 'GET', path: '/api/hotspots', allow: READERS, scope: 'region' },
   // Record text (masked titles) reaches admin and member only.
   { method: 'GET', path: '/api/trace/:platform/:id', allow: ['admin', 'member'], scope: 'region', example: '/api/trace/12345/MATRIX-1' },
   { method: 'GET', path: '/api/export/records', allow: ['admin', 'member', 'evaluator'], scope: 'region' },
 
+  // Consultation items (会商事项): the queue is read by people and by the wall (its ticker of titles);
+  // an item's evidence, history (who did what), before/after chart and the meeting agenda by people;
+  // changes by admin and member.
+  { method: 'GET', path: '/api/items', allow: ['admin', 'leader', 'member', 'wall'], scope: 'region' },
+  { method: 'GET', path: '/api/items/agenda', allow: ['admin', 'leader', 'member'], scope: 'region' },
+  { method: 'GET', path: '/api/items/units', allow: ['admin', 'leader', 'member'], scope: 'none' },
+  { method: 'GET', path: '/api/items/:id', allow: ['admin', 'leader', 'member'], scope: 'region', example: '/api/items/it_00000000000000000000' },
+  { method: 'GET', path: '/api/items/:id/impact', allow: ['admin', 'leader', 'member'], scope: 'region', example: '/api/items/it_00000000000000000000/impact' },
+  { method: 'POST', path: '/api/items/:id/transition', allow: ['admin', 'member'], scope: 'region', example: '/api/items/it_00000000000000000000/transition' },
+
+  // People sign in with a password and get a session cookie; sign-out revokes it.
+  { method: 'POST', path: '/api/auth/sign-in', allow: 'public', scope: 'none' },
+  { method: 'POST', path: '/api/auth/sign-out', allow: 'public', scope: 'none' },
   // The demo admin's one-time link, and a wall token turned into a cookie: each checks its own credential.
   { method: 'POST', path: '/api/auth/link', allow: 'public', scope: 'none', selfChecked: true },
   { method: 'POST', path: '/api/auth/wall', allow: 'public', scope: 'none', selfChecked: true },

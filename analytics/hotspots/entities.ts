@@ -1,0 +1,226 @@
+// Candidate entities (places and organisations) named in appeal text, and the key that maps the
+// variants of one name to one entity.
+//
+// Why not jieba's ns/nt tags alone: estate and company names are mostly out of the dictionary, so
+// jieba splits them into pieces ("锦楚/x 国际/n 新城/ns", "杜鹃/nr 文苑/nr 小区/n"). A name is
+// therefore read as a run of name-like words (nouns, proper nouns, unknown words, numerals) that ends
+// with a type suffix (小区, 新城, 公司, 路 …). Words that cannot be part of a name (verbs,
+// prepositions, pronouns, locatives such as 旁边/附近, administrative divisions such as 郑州市/金水区)
+// end the run, which also strips the city and district prefixes people put before a name.
+//
+// Normalisation then removes what varies between mentions of one place: the phase or part
+// (二期, 三区, 东区, 5号楼), generic tails (小区, 工地, 项目), legal forms (有限公司 → 公司), so that
+// "XX新城", "XX新城小区", "XX新城二期" and "XX新城工地" share the key "XX新城". "XX新城旁边的工地" names
+// XX新城 (the bare 工地 has no name of its own and is dropped).
+import type { Token } from './segment'
+
+export type EntityType = 'estate' | 'org' | 'site' | 'road' | 'place'
+
+/** Name endings and the kind of entity they make; longest first so 有限公司 wins over 公司. */
+const SUFFIX_TABLE: [string, EntityType][] = ([
+  // residential compounds and buildings
+  ...['小区', '花园', '新城', '家园', '公寓', '苑', '庭', '府', '城', '园', '郡', '湾', '邸', '墅', '山庄', '公馆', '大厦', '广场', '家属院', '院', '新村', '村', '社区', '名门', '华庭', '国际'].map((s) => [s, 'estate'] as [string, EntityType]),
+  // organisations
+  ...['公司', '有限公司', '集团', '学校', '小学', '中学', '幼儿园', '大学', '学院', '医院', '卫生院', '诊所', '市场', '超市', '商场', '酒店', '宾馆', '饭店', '银行', '中心', '车站', '物流园', '工业园', '产业园'].map((s) => [s, 'org'] as [string, EntityType]),
+  // sites that make noise, dust or disputes
+  ...['工地', '搅拌站', '站', '厂', '项目', '矿', '砂场', '石场', '垃圾场', '停车场'].map((s) => [s, 'site'] as [string, EntityType]),
+  // roads and streets: context more often than the subject, so ranked lowest
+  ...['路', '街', '大道', '大街', '巷', '桥', '立交'].map((s) => [s, 'road'] as [string, EntityType]),
+  ...['公园', '景区', '水库', '河'].map((s) => [s, 'place'] as [string, EntityType]),
+] as [string, EntityType][]).sort((a, b) => b[0].length - a[0].length)
+
+/** How likely an entity of this type is the subject of the appeal (roads are mostly the address). */
+export const TYPE_RANK: Record<EntityType, number> = { estate: 3, site: 3, org: 3, place: 2, road: 1 }
+
+function suffixOf(word: string): [string, EntityType] | null {
+  for (const s of SUFFIX_TABLE) if (word.endsWith(s[0])) return s
+  return null
+}
+
+// Phase and part markers that follow a name: 二期, 3期, 三区, 东区, 南苑? (no: 苑 is a name ending).
+const PHASE = /(?:[一二三四五六七八九十\d]+期|[一二三四五六七八九十\dA-Za-z]+区|[东西南北中]区|[一二三四五六七八九十\d]+(?:号院|号楼|栋|幢|单元|号))$/
+// Generic tails: the same place with or without them.
+const GENERIC_TAIL = /(?:住宅小区|小区|住宅区|家属区|生活区|施工现场|施工工地|工地|项目部|项目)$/
+const LEGAL_FORM = /(?:股份有限公司|有限责任公司|有限公司)$/
+// What people put before a name: a demonstrative, a pronoun, an anonymised or real division prefix.
+const LEAD_WORDS = /^(?:该|本|此|这个|那个|这|那|我们|我|你们|他们|其|某|贵)/
+const ANON_DIVISION = /^[A-Za-z]\d{0,2}(?:省|市|区|县)/
+const ADMIN_WORD = /^[\u4e00-\u9fa5]{1,6}(?:省|市|区|县|镇|乡|街道|办事处)$/
+// Words ending in 区/市 that are not divisions.
+const NOT_ADMIN = new Set(['小区', '社区', '园区', '景区', '校区', '片区', '城区', '市区', '厂区', '营区', '矿区', '新区', '东区', '西区', '南区', '北区', '超市', '菜市', '夜市', '集市', '城市'])
+
+/** Names that are a kind, not a particular place (after normalisation). */
+const GENERIC = new Set([
+  '小区', '花园', '公司', '学校', '医院', '市场', '工地', '城', '园', '院', '村', '站', '厂', '路', '街', '中心', '广场', '公园', '社区',
+  '物业公司', '开发公司', '施工公司', '建筑公司', '工程公司', '管理公司', '物业管理公司', '房地产公司', '保安公司', '快递公司', '家政公司',
+  '县城', '省城', '全城', '进城', '农村', '城市', '新城', '老城', '主城', '城中村', '本村', '我村', '该村', '全村', '乡村', '新农村',
+  '马路', '道路', '公路', '大路', '小路', '街道', '大街', '小巷', '一条路', '这条路', '那条路', '高速', '高速路',
+  '幼儿园', '小学', '中学', '大学', '学院', '卫生院', '诊所', '银行', '超市', '商场', '酒店', '饭店', '宾馆', '车站', '加油站', '派出所站',
+  '人民医院', '中医院', '医院门诊', '第一中学', '实验小学', '实验中学', '中心小学', '民办学校', '公立学校', '私立学校', '培训学校',
+  '搅拌站', '垃圾站', '收费站', '公交站', '地铁站', '检测站', '供电站', '变电站', '工厂', '化工厂', '水厂', '污水处理厂', '垃圾场', '停车场',
+  '施工项目', '建设项目', '政府', '家园', '公寓', '大厦', '国际', '集团', '政务中心', '服务中心', '客服中心', '市中心', '活动中心', '项目',
+  '服务站', '网站', '站长', '车间', '市政府', '住建局', '房管局', '开发区', '本院', '该院', '我院', '法院', '名城', '历史文化名城', '文明城',
+  // utilities and public services named by their kind: the place they fail is the entity, not the supplier
+  '燃气公司', '供电公司', '电力公司', '自来水公司', '供水公司', '热力公司', '供热公司', '公交公司', '移动公司', '电信公司', '联通公司', '保险公司', '供暖公司', '水务公司',
+])
+
+// Words that end a name run even though jieba tags them as nouns (people, parts of a place, topics).
+const STOP_WORDS = new Set([
+  '业主', '居民', '住户', '村民', '群众', '市民', '家长', '学生', '老人', '孩子', '工人', '农民工', '员工', '领导', '书记', '市长', '县长', '区长', '局长', '您好', '你好',
+  '物业', '开发商', '施工方', '问题', '情况', '投诉', '反映', '举报', '关于', '要求', '希望', '建议', '咨询', '请问', '噪音', '噪声', '垃圾', '附近', '周边', '旁边', '对面',
+  '门口', '隔壁', '楼下', '楼上', '后面', '前面', '里面', '外面', '地铁', '号线', '晚上', '夜间', '白天', '凌晨', '半夜', '深夜', '每天', '现在', '目前', '最近', '近期',
+  '今年', '去年', '当时', '以前', '之前', '中午', '下午', '上午', '早上', '周末', '平时', '长期', '多年', '近日', '至今', '夜晚', '晚间', '施工', '停水', '停电', '工资',
+  '严重', '非法', '违法', '违规', '正常', '很多', '好多', '大量', '所有', '一些', '部分', '整个', '全部', '多次', '长期以来', '一直',
+])
+
+const NAME_TAGS = new Set(['n', 'nr', 'nrt', 'nrfg', 'nz', 'ns', 'nt', 'nw', 'x', 'eng', 'j', 'l', 'm', 'a', 't', 'vn', 'b', 'ng', 'an', 'i', 's', 'tg'])
+// Tags that are names on their own (people's, places', organisations' and unknown words).
+const PROPER_TAGS = new Set(['nr', 'nrt', 'nrfg', 'nz', 'ns', 'nt', 'nw', 'x', 'eng', 'j'])
+// Adjectives, time words, verbal nouns …: part of a name only right after a name word or right before
+// the ending ("幸福家园", "北欧春天小区", "雅礼洋湖实验中学"), never as the start of a longer run
+// ("前段时间丁字街", "依法监督泰华一村小区").
+const WEAK_TAGS = new Set(['a', 't', 'vn', 'b', 'ng', 'an', 'i', 's', 'tg', 'l', 'm'])
+// Endings that say only "a place of this kind": the name before them must be a name, not a common word.
+const KIND_ENDINGS = /(?:小区|社区|公司|项目|工地|市场|学校|医院|中心|站|厂|路|街|村)$/
+// Governments, courts, bureaus: addressees of appeals, not the places they are about.
+const AUTHORITY = /(?:政府|法院|检察院|国务院|工程院|设计院|研究院|局|委员会|办公室|办事处|派出所|人大|政协|党委|网站|支队|大队)$/
+// Quantities before a name: 一家, 两个, 400多位, 368号 …
+const QUANTITY = /^(?:[一两二三四五六七八九十几数多\d]+[多余]?(?:个|家|所|座|条|处|位|栋|间|些|号|户|名|米处|月份|年))+/
+const HAS_WORD_CHAR = /[\u4e00-\u9fa5A-Za-z0-9]/
+
+function isAdmin(t: Token): boolean {
+  if (t.word === '省' || t.word === '市' || t.word === '区' || t.word === '县') return true
+  return ADMIN_WORD.test(t.word) && !NOT_ADMIN.has(t.word)
+}
+
+function nameLike(t: Token): boolean {
+  if (!NAME_TAGS.has(t.tag) || !HAS_WORD_CHAR.test(t.word) || STOP_WORDS.has(t.word) || isAdmin(t)) return false
+  // Numerals only as part of a name (一村, 5号); a long number is a date, a count or a masked phone.
+  if (t.tag === 'm' && (/\d/.test(t.word) ? true : t.word.length > 2 && !t.word.startsWith('第'))) return false
+  return true
+}
+
+export interface EntityMention {
+  key: string // normalised: one key for all variants of the name
+  surface: string // as written, without division prefix and phase (the display name)
+  type: EntityType
+}
+
+/** Strips the division prefix and demonstratives from the front of a name as written. */
+function stripLead(s: string): string {
+  let t = s.normalize('NFKC').replace(/[^\u4e00-\u9fa5A-Za-z0-9]/g, '')
+  for (let i = 0; i < 3; i++) {
+    const before = t
+    t = t.replace(LEAD_WORDS, '').replace(QUANTITY, '').replace(ANON_DIVISION, '')
+    // An anonymised division inside ("现K8县冷江东路", "M6州M7市乾州新城"): the name follows it.
+    t = t.replace(/^.*[A-Za-z]\d{1,2}(?:省|市|区|县|州)(?=[\u4e00-\u9fa5]{2})/, '')
+    // A division's last character glued to the name by the segmenter ("市锦楚", "县星沙").
+    if (/^(?:省|市|区|县|镇|乡|号)/.test(t) && t.length >= 4) t = t.slice(1)
+    if (/^(?:街道|社区)/.test(t) && t.length >= 5) t = t.slice(2)
+    if (t === before) break
+  }
+  return t
+}
+
+function stripPhase(s: string): string {
+  let t = s
+  for (let i = 0; i < 4; i++) {
+    const m = PHASE.exec(t)
+    if (!m || t.length - m[0].length < 2) break
+    t = t.slice(0, t.length - m[0].length)
+  }
+  return t
+}
+
+/**
+ * The key of a name: division prefix, phase and generic tails removed, legal form unified, Latin
+ * letters lower-cased. '' when what remains is a kind of place rather than a particular one.
+ */
+export function entityKey(name: string): string {
+  let t = stripLead(name)
+  for (let i = 0; i < 4; i++) {
+    const before = t
+    t = stripPhase(t)
+    const g = GENERIC_TAIL.exec(t)
+    if (g && t.length - g[0].length >= 2) t = t.slice(0, t.length - g[0].length)
+    t = t.replace(LEGAL_FORM, '公司').replace(/集团公司$/, '集团')
+    if (t === before) break
+  }
+  t = t.toLowerCase()
+  if (t.length < 2 || t.length > 20 || GENERIC.has(t) || AUTHORITY.test(t)) return ''
+  // At least two characters before a one-character ending (城, 园, 村 …), else it is a common word.
+  const sfx = suffixOf(t)
+  if (sfx && t.length - sfx[0].length < (sfx[0].length === 1 ? 2 : 1)) return ''
+  if (/^\d+$/.test(t) || /^[a-z0-9]+$/.test(t)) return ''
+  return t
+}
+
+/**
+ * Entities named in segmented text, in order of appearance. A run of name-like words is cut after each
+ * word ending with a type suffix unless the next word continues the name (another suffix word, such as
+ * 凤凰/城/小区, or a phase marker): "朝晖路锦楚国际新城三区" gives 朝晖路 and 锦楚国际新城.
+ */
+export function extractEntities(tokens: Token[]): EntityMention[] {
+  const out: EntityMention[] = []
+  const MAX_RUN_CHARS = 16
+  let run: Token[] = []
+  const emit = (upto: number) => {
+    const words = run.slice(0, upto)
+    run = run.slice(upto)
+    if (!words.length) return
+    const surfaceRaw = words.map((w) => w.word).join('')
+    // Keep the tail of an over-long run: the name sits right before the suffix.
+    const raw = surfaceRaw.length > MAX_RUN_CHARS ? surfaceRaw.slice(-MAX_RUN_CHARS) : surfaceRaw
+    const sfx = suffixOf(stripPhase(raw)) ?? suffixOf(raw)
+    if (!sfx) return
+    const key = entityKey(raw)
+    if (!key) return
+    // "影响小区", "卫生小区": a kind ending after a common word is no name. The part before such an
+    // ending needs a proper-name word or three characters in two words or more.
+    const base = stripPhase(raw)
+    const head = base.replace(KIND_ENDINGS, '')
+    // (a name ending of its own before the kind ending, as in 锦绣花园小区, is a name)
+    if (KIND_ENDINGS.test(base) && !(suffixOf(head) && !KIND_ENDINGS.test(head) && head.length >= 3)) {
+      const body = words.filter((w) => !suffixOf(w.word) && !PHASE.test(w.word))
+      const chars = body.reduce((n, w) => n + w.word.length, 0)
+      const oneProperWord = body.length === 0 && (key.length >= 4 || words.some((w) => PROPER_TAGS.has(w.tag)))
+      if (!body.some((w) => PROPER_TAGS.has(w.tag)) && !(body.length >= 2 && chars >= 3) && !oneProperWord) return
+    }
+    out.push({ key, surface: stripPhase(stripLead(raw)), type: sfx[1] })
+  }
+  const flush = () => {
+    // Cut the run after its last word that ends a name (suffix, or phase marker right after one).
+    let end = -1
+    for (let i = 0; i < run.length; i++) {
+      const w = run[i].word
+      if (suffixOf(w) || (end === i - 1 && end >= 0 && PHASE.test(w))) end = i
+    }
+    if (end >= 0) emit(end + 1)
+    run = []
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]
+    const next0 = tokens[i + 1]
+    // "阳光里小区": 里 is tagged a locative, but between a name and its ending it is part of the name.
+    if (t.word === '里' && run.length > 0 && next0 && suffixOf(next0.word)) { run.push({ word: t.word, tag: 'n' }); continue }
+    if (!nameLike(t)) { flush(); continue }
+    if (WEAK_TAGS.has(t.tag) && !suffixOf(t.word)) {
+      const prevIsName = run.length > 0 && PROPER_TAGS.has(run[run.length - 1].tag)
+      const beforeEnding = t.word.length <= 2 && !!next0 && nameLike(next0) && !!suffixOf(next0.word)
+      // A two-character adjective opening a name is a brand word (宏远, 幸福, 阳光); stop words are not.
+      const brand = t.tag === 'a' && t.word.length === 2 && run.length === 0 && !!next0 && nameLike(next0)
+      if (!prevIsName && !beforeEnding && !brand) { flush(); continue }
+    }
+    // At most four words before the ending: a longer run has glued words from before the name.
+    if (run.length >= 4 && !run.some((w) => suffixOf(w.word))) run.shift()
+    run.push(t)
+    const next = tokens[i + 1]
+    if (suffixOf(t.word) && !(next && nameLike(next) && (suffixOf(next.word) || PHASE.test(next.word) || GENERIC_TAIL.test(next.word)))) {
+      // The name ends here; what follows starts a new one (or is a phase marker we skip).
+      emit(run.length)
+      run = []
+    }
+  }
+  flush()
+  return out
+}
