@@ -136,3 +136,49 @@ export const TraceEvent = z.object({
 })
 export const Trace = z.object({ records: z.array(TraceRecord), events: z.array(TraceEvent), missing: z.array(z.string()) })
 export type Trace = z.infer<typeof Trace>
+
+/** A consultation item's decision (analytics/items/model.ts Decision): lead and assisting units, the handling norm, its start date. */
+export const ItemDecision = z.object({ lead: z.string(), assist: z.array(z.string()), norm: z.string(), start_date: z.string() })
+export type ItemDecision = z.infer<typeof ItemDecision>
+
+/**
+ * One consultation item (会商事项) as GET /api/items and /api/items/:id answer it (analytics/items/model.ts Item).
+ * kind, severity and status are kept as strings so a new value on the server does not blank the wall.
+ */
+export const ConsultationItem = z.object({
+  id: z.string(), fingerprint: z.string(),
+  kind: z.string(), kind_label: z.string(), title: z.string(),
+  severity: z.string(), // low | medium | high | critical
+  status: z.string(), status_label: z.string(), // open | under_review | decided | closed | dismissed
+  county_code: z.string(), category_code: z.string(), units: z.array(z.string()),
+  first_seen: z.string(), last_seen: z.string(), raised_at: z.string(), escalated_at: z.string().nullable(),
+  evidence: z.object({
+    counts: z.record(z.string(), z.number()),
+    series: z.array(z.object({ day: z.string(), n: z.number() })),
+    samples: z.array(z.object({ platform: z.string(), source_id: z.string() })),
+    query: z.string(),
+  }),
+  suggested_lead: z.string(), suggested_assist: z.array(z.string()),
+  status_reason: z.string(),
+  decision: ItemDecision.nullable(), decided_at: z.string().nullable(), decided_by: z.string(),
+  routing_version: z.number().nullable(),
+  version: z.number(), updated_at: z.string(), updated_by: z.string(),
+})
+export type ConsultationItem = z.infer<typeof ConsultationItem>
+
+/** GET /api/items?kind=&severity=&status=&county=&category=&limit=&order=severity|recent */
+export const ItemList = z.object({ items: z.array(ConsultationItem) })
+export type ItemList = z.infer<typeof ItemList>
+
+/** GET /api/hotspots?from=&to=&limit= — hot issues from the appeal text, ranked by heat (no text, no caller keys). */
+export const HotIssue = z.object({
+  rank: z.number(), fingerprint: z.string(), title: z.string(), entity: z.string(), problem: z.string(),
+  county_code: z.string(), first_seen: z.string(), last_seen: z.string(),
+  counts: z.record(z.string(), z.number()), // records, callers, platform_110, copies
+  heat: z.number(),
+  series: z.array(z.object({ day: z.string(), n: z.number() })),
+  samples: z.array(z.object({ platform: z.string(), source_id: z.string() })),
+})
+export type HotIssue = z.infer<typeof HotIssue>
+export const Hotspots = z.object({ window: Window, heat_formula: z.string(), hotspots: z.array(HotIssue) })
+export type Hotspots = z.infer<typeof Hotspots>

@@ -1,16 +1,19 @@
-// Polls the three dashboard endpoints and keeps the last good data.
+// Polls the dashboard endpoints and keeps the last good data.
 //
-// - one cycle fetches all endpoints in parallel; the next cycle starts only after the previous one
+// - one cycle fetches the regular endpoints in parallel (metrics, consultation items); the next cycle starts only after the previous one
 //   finished (no overlapping requests), INTERVAL_MS after the previous cycle started;
 // - each request has its own AbortController timeout;
 // - responses are validated with the shared zod schemas; an invalid or failed response leaves the
 //   previous data in place and records the error; polling always continues;
 // - a response equal to the previous one (ignoring generated_at) keeps the previous object, so
-//   charts are not redrawn needlessly; nothing accumulates across cycles.
+//   charts are not redrawn needlessly; nothing accumulates across cycles;
+// - slow endpoints (hot issues: the server segments the window's text, cached 30 s) are fetched apart
+//   from the cycle, at most every `everyMs`, with their own longer timeout, so they never hold up the
+//   figures; their errors show like the others', but they are not part of lastSuccess.
 //
 // Exposes a Svelte-compatible store (`subscribe`) so components can read `$poll`.
 import type { z } from 'zod'
-import { Overview, ByRegion, Bounces } from '../../model/api'
+import { Overview, ByRegion, Bounces, ItemList, Hotspots } from '../../model/api'
 
 /** Poll period; VITE_POLL_MS at build time can shorten it (≤ 5000 ms is required of the dashboard). */
 export const INTERVAL_MS = Math.min(5000, Number(import.meta.env?.VITE_POLL_MS) || 3000)
@@ -19,9 +22,11 @@ export const TIMEOUT_MS = 2500
 interface EndpointDef<T> {
   url: string
   schema: z.ZodType<T>
+  /** Fetched apart from the cycle: at most every everyMs, with this timeout (see above). */
+  slow?: { everyMs: number; timeoutMs: number }
 }
 
-export type EndpointKey = 'overview' | 'byRegion' | 'bounces'
+export type EndpointKey = 'overview' | 'byRegion' | 'bounces' | 'items' | 'hotspots'
 
 export interface EndpointStatus {
   okAt: number | null // epoch ms of the last valid response
@@ -38,9 +43,13 @@ export interface PollState {
   overview: Overview | null
   byRegion: ByRegion | null
   bounces: Bounces | null
-  /** Oldest okAt across endpoints: everything on screen is at least this fresh. null until all three succeeded once. */
+  /** The latest consultation items (newest first): the wall's ticker. */
+  items: ItemList | null
+  /** Hot issues from the appeal text, ranked by heat (a slow endpoint). */
+  hotspots: Hotspots | null
+  /** Oldest okAt across the regular (not slow) endpoints: the figures on screen are at least this fresh. null until each succeeded once. */
   lastSuccess: number | null
-  /** Errors of the latest cycle joined ('overview: HTTP 500; …'), null if the latest cycle was clean. */
+  /** Errors of each endpoint's latest attempt joined ('总览: HTTP 500；…'), null if all were clean. */
   lastError: string | null
   lastErrorAt: number | null
   /** Start time of the latest finished cycle. */
@@ -52,10 +61,14 @@ const ENDPOINTS: { [K in EndpointKey]: EndpointDef<NonNullable<PollState[K]>> } 
   overview: { url: '/api/metrics/overview?bucket=day', schema: Overview },
   byRegion: { url: '/api/metrics/by-region', schema: ByRegion },
   bounces: { url: '/api/metrics/bounces?days=14', schema: Bounces },
+  items: { url: '/api/items?order=recent&limit=10', schema: ItemList },
+  hotspots: { url: '/api/hotspots?limit=8', schema: Hotspots, slow: { everyMs: 30_000, timeoutMs: 60_000 } },
 }
 const KEYS = Object.keys(ENDPOINTS) as EndpointKey[]
+const CYCLE_KEYS = KEYS.filter((k) => !ENDPOINTS[k].slow)
+const SLOW_KEYS = KEYS.filter((k) => ENDPOINTS[k].slow)
 
-const ENDPOINT_LABEL: Record<EndpointKey, string> = { overview: '总览', byRegion: '区县', bounces: '退回' }
+const ENDPOINT_LABEL: Record<EndpointKey, string> = { overview: '总览', byRegion: '区县', bounces: '退回', items: '会商事项', hotspots: '热点' }
 
 function initialState(): PollState {
   const ep = (): EndpointStatus => ({ okAt: null, error: null, errorAt: null })
@@ -63,11 +76,13 @@ function initialState(): PollState {
     overview: null,
     byRegion: null,
     bounces: null,
+    items: null,
+    hotspots: null,
     lastSuccess: null,
     lastError: null,
     lastErrorAt: null,
     lastAttempt: null,
-    endpoints: { overview: ep(), byRegion: ep(), bounces: ep() },
+    endpoints: { overview: ep(), byRegion: ep(), bounces: ep(), items: ep(), hotspots: ep() },
   }
 }
 
@@ -101,6 +116,11 @@ export class Poller {
   private readonly intervalMs: number
   private readonly timeoutMs: number
   private readonly doFetch: typeof fetch
+  /** Slow endpoints: when each was last started, and which are in flight. */
+  private readonly slowStarted: Partial<Record<EndpointKey, number>> = {}
+  private readonly slowInFlight = new Set<EndpointKey>()
+  /** Bumped by reset(): a slow answer that arrives afterwards belongs to the previous user and is dropped. */
+  private generation = 0
 
   constructor(opts: PollerOptions = {}) {
     this.intervalMs = opts.intervalMs ?? INTERVAL_MS
@@ -126,7 +146,11 @@ export class Poller {
   /** Forgets all data and errors (at sign-out: the next user sees nothing of the previous one's figures). */
   reset(): void {
     this.state = initialState()
-    for (const k of KEYS) delete this.sigs[k]
+    this.generation++
+    for (const k of KEYS) {
+      delete this.sigs[k]
+      delete this.slowStarted[k]
+    }
     for (const fn of this.subscribers) fn(this.state)
   }
 
@@ -144,10 +168,10 @@ export class Poller {
   }
 
   private async fetchOne<K extends EndpointKey>(key: K): Promise<NonNullable<PollState[K]>> {
-    const { url, schema } = ENDPOINTS[key]
+    const { url, schema, slow } = ENDPOINTS[key]
     const ctrl = new AbortController()
     this.controllers.add(ctrl)
-    const t = setTimeout(() => ctrl.abort(new DOMException('timeout', 'TimeoutError')), this.timeoutMs)
+    const t = setTimeout(() => ctrl.abort(new DOMException('timeout', 'TimeoutError')), slow?.timeoutMs ?? this.timeoutMs)
     try {
       // Credentials travel as cookies (a session, or a wall screen's token): same origin, sent by the browser.
       const res = await this.doFetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { accept: 'application/json' } })
@@ -169,42 +193,69 @@ export class Poller {
     }
   }
 
+  /** Puts one endpoint's outcome into `next` (its data, or its error, or forbidden). */
+  private apply<K extends EndpointKey>(next: PollState, key: K, r: PromiseSettledResult<NonNullable<PollState[K]>>, now: number): void {
+    if (r.status === 'fulfilled') {
+      const sig = signature(r.value)
+      // Keep the previous object when nothing changed: no redraw downstream.
+      if (sig !== this.sigs[key] || next[key] === null) {
+        this.sigs[key] = sig
+        ;(next as Record<EndpointKey, unknown>)[key] = r.value
+      }
+      next.endpoints[key] = { okAt: now, error: null, errorAt: null }
+    } else if (r.reason instanceof Forbidden) {
+      ;(next as Record<EndpointKey, unknown>)[key] = null
+      delete this.sigs[key]
+      next.endpoints[key] = { okAt: now, error: null, errorAt: null, forbidden: r.reason.message }
+    } else {
+      const msg = describe(r.reason)
+      next.endpoints[key] = { ...next.endpoints[key], error: msg, errorAt: now }
+    }
+  }
+
+  /** Publishes `next`: lastSuccess over the regular endpoints, lastError over every endpoint's latest attempt. */
+  private publish(next: PollState, now: number): void {
+    const oks = CYCLE_KEYS.map((k) => next.endpoints[k].okAt)
+    next.lastSuccess = oks.every((t) => t !== null) ? Math.min(...(oks as number[])) : null
+    const errors = KEYS.filter((k) => next.endpoints[k].error !== null).map((k) => `${ENDPOINT_LABEL[k]}: ${next.endpoints[k].error}`)
+    next.lastError = errors.length ? errors.join('；') : null
+    if (errors.length) next.lastErrorAt = now
+    this.state = next
+    for (const fn of this.subscribers) fn(next)
+  }
+
+  /** Starts each slow endpoint that is due and not in flight; its answer is published when it arrives. */
+  private startSlow(now: number): void {
+    for (const key of SLOW_KEYS) {
+      const every = ENDPOINTS[key].slow!.everyMs
+      if (this.slowInFlight.has(key) || now - (this.slowStarted[key] ?? -Infinity) < every) continue
+      this.slowStarted[key] = now
+      this.slowInFlight.add(key)
+      const gen = this.generation
+      void Promise.allSettled([this.fetchOne(key)]).then(([r]) => {
+        this.slowInFlight.delete(key)
+        if (!this.running) delete this.slowStarted[key] // stopped (aborted): fetch again as soon as polling restarts
+        if (!this.running || gen !== this.generation) return
+        const at = Date.now()
+        const next: PollState = { ...this.state, endpoints: { ...this.state.endpoints } }
+        this.apply(next, key, r, at)
+        this.publish(next, at)
+      })
+    }
+  }
+
   private async cycle(): Promise<void> {
     if (this.inFlight) return
     this.inFlight = true
     const started = Date.now()
     try {
-      const results = await Promise.allSettled(KEYS.map((k) => this.fetchOne(k)))
+      this.startSlow(started)
+      const results = await Promise.allSettled(CYCLE_KEYS.map((k) => this.fetchOne(k)))
       if (!this.running) return
       const now = Date.now()
       const next: PollState = { ...this.state, endpoints: { ...this.state.endpoints }, lastAttempt: started }
-      const errors: string[] = []
-      KEYS.forEach((key, i) => {
-        const r = results[i]
-        if (r.status === 'fulfilled') {
-          const sig = signature(r.value)
-          // Keep the previous object when nothing changed: no redraw downstream.
-          if (sig !== this.sigs[key] || next[key] === null) {
-            this.sigs[key] = sig
-            ;(next as Record<EndpointKey, unknown>)[key] = r.value
-          }
-          next.endpoints[key] = { okAt: now, error: null, errorAt: null }
-        } else if (r.reason instanceof Forbidden) {
-          ;(next as Record<EndpointKey, unknown>)[key] = null
-          delete this.sigs[key]
-          next.endpoints[key] = { okAt: now, error: null, errorAt: null, forbidden: r.reason.message }
-        } else {
-          const msg = describe(r.reason)
-          errors.push(`${ENDPOINT_LABEL[key]}: ${msg}`)
-          next.endpoints[key] = { ...next.endpoints[key], error: msg, errorAt: now }
-        }
-      })
-      const oks = KEYS.map((k) => next.endpoints[k].okAt)
-      next.lastSuccess = oks.every((t) => t !== null) ? Math.min(...(oks as number[])) : null
-      next.lastError = errors.length ? errors.join('；') : null
-      if (errors.length) next.lastErrorAt = now
-      this.state = next
-      for (const fn of this.subscribers) fn(next)
+      CYCLE_KEYS.forEach((key, i) => this.apply(next, key, results[i] as PromiseSettledResult<never>, now))
+      this.publish(next, now)
     } finally {
       this.inFlight = false
       if (this.running) {
