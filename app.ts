@@ -54,7 +54,8 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
     responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE,
   })
   const jobs = redis ? await startJobs({
-    redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger,
+    redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,
+    hotIssuesEveryMs: cfg.JOB_HOT_ISSUES_EVERY_MS, hotIssuesDays: cfg.HOT_ISSUES_DAYS, hotIssuesTop: cfg.HOT_ISSUES_TOP, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger,
     startPaused: redis.unavailable !== null, overdueFactor: cfg.JOB_OVERDUE_FACTOR, overdueMarginMs: cfg.JOB_OVERDUE_MARGIN_MS,
     verifyEveryMs: cfg.JOB_SCHEDULE_CHECK_MS, outageLogEveryMs: cfg.REDIS_OUTAGE_LOG_EVERY_MS,
   }) : null

@@ -81,6 +81,12 @@ export const ConfigSchema = z
     // Deployments sharing one Redis keep their queues apart by prefix (one per city / data set).
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('linkage'),
     JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
+    // Early-warning detectors run this often (each run covers the windows that are due or whose data changed).
+    JOB_DETECT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+    // The top HOT_ISSUES_TOP hot issues of the last HOT_ISSUES_DAYS days become consultation items this often.
+    JOB_HOT_ISSUES_EVERY_MS: z.coerce.number().int().min(1000).default(300_000),
+    HOT_ISSUES_DAYS: z.coerce.number().int().min(1).max(92).default(7),
+    HOT_ISSUES_TOP: z.coerce.number().int().min(0).max(100).default(10),
     // /readyz reports a scheduled job overdue when it has not succeeded for FACTOR × its interval + MARGIN.
     JOB_OVERDUE_FACTOR: z.coerce.number().min(1).max(1000).default(3),
     JOB_OVERDUE_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),

@@ -10,9 +10,14 @@ import { Queue, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Db } from '../analytics/clickhouse'
 import { runBounceJob, BOUNCE_JOB } from './bounce-job'
+import { runDetectJob, DETECT_JOB, type DetectJobConfig } from './detect-job'
+import { ItemStore } from '../analytics/items/store'
+import { queryHotIssues, hotIssueToFinding } from '../analytics/hotspots'
+import { CITY_WIDE } from '../analytics/scope'
 import { OutageLog, type Log } from './outage-log'
 
 export const ANALYTICS_QUEUE = 'linkage-analytics'
+export const HOT_ISSUES_JOB = 'hot-issues'
 /** Each readiness check answers within this, whatever Redis does. */
 const CHECK_TIMEOUT_MS = 1000
 
@@ -20,6 +25,13 @@ export interface JobsOptions {
   redisUrl: string
   db: Db
   bounceEveryMs: number
+  /** Early-warning detectors (detect-job.ts): how often, and their thresholds (defaults in jobs/detectors). */
+  detectEveryMs?: number
+  detect?: Partial<DetectJobConfig>
+  /** Hot issues from the text: how often the top ones become consultation items, over how many days, how many. */
+  hotIssuesEveryMs?: number
+  hotIssuesDays?: number
+  hotIssuesTop?: number
   /** Separate deployments (tests, cities) sharing one Redis keep apart by prefix. */
   prefix?: string
   log: Log
@@ -62,6 +74,22 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
       const days = windows.map((w) => w.day)
       // A catch-up of years recomputes thousands of days: keep the log line short.
       return { windows: days.length, days: days.length <= 20 ? days : [...days.slice(0, 3), '…', ...days.slice(-3)] }
+    } },
+    { id: DETECT_JOB, everyMs: o.detectEveryMs ?? 60_000, run: async () => {
+      // Every finding becomes or updates one consultation item (by fingerprint).
+      const items = ItemStore.for(o.db)
+      const r = await runDetectJob(o.db, { sink: async (f) => { await items.upsertFindings(f, Date.now()) }, cfg: o.detect, log: o.log })
+      // A detector that failed is retried on the next run; the job fails (and is reported) only when all did.
+      if (r.errors.length && r.detectors.every((d) => !d.ok)) throw new Error(`every detector failed: ${r.errors[0].error}`)
+      return { windows: r.windows.length, findings: r.findings, failed: r.errors.map((e) => e.detector) }
+    } },
+    { id: HOT_ISSUES_JOB, everyMs: o.hotIssuesEveryMs ?? 300_000, run: async () => {
+      // A rolling window: a hot issue's fingerprint (entity + problem) is stable, so each run updates
+      // the same items; the top ones by heat are raised, the long tail stays on /api/hotspots only.
+      const now = Date.now()
+      const issues = await queryHotIssues(o.db, { from: now - (o.hotIssuesDays ?? 7) * 86_400_000, to: now }, CITY_WIDE, { limit: o.hotIssuesTop ?? 10 })
+      await ItemStore.for(o.db).upsertFindings(issues.map(hotIssueToFinding), now)
+      return { hot_issues: issues.length }
     } },
   ]
   const outage = new OutageLog('redis', o.log, o.outageLogEveryMs ?? 60_000, o.startPaused ? Date.now() : null)

@@ -5,6 +5,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, ndjson, type TestApp } from './helpers/app'
 import { knownDay, KNOWN, at, record, transfer, testNow } from './helpers/fixtures'
 import { runBounceJob, BOUNCE_JOB } from '../jobs/bounce-job'
+import { DETECT_JOB } from '../jobs/detect-job'
+import { HOT_ISSUES_JOB } from '../jobs/queues'
 import { queryRows } from '../analytics/clickhouse'
 import { MetricsQueries } from '../analytics/metrics/queries'
 import { chTime } from '../ingest/rows'
@@ -44,7 +46,8 @@ const ok = async (kind: 'records' | 'events', items: unknown[]) => {
 describe('bounce job', () => {
   it('is registered once under a stable scheduler id and runs on its own', async () => {
     const schedulers = await app.jobs!.queue.getJobSchedulers()
-    expect(schedulers.map((s) => s.key)).toEqual([BOUNCE_JOB])
+    // One schedule per job, under its stable id (jobs/queues.ts): bounces, detectors, hot issues.
+    expect(schedulers.map((s) => s.key).sort()).toEqual([BOUNCE_JOB, DETECT_JOB, HOT_ISSUES_JOB].sort())
     const rows = await waitFor(async () => {
       const r = await metrics().bounces(14, testNow())
       return r.rows.some((x) => x.day === KNOWN.day) && r

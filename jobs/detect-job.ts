@@ -1,0 +1,233 @@
+// Detect job: runs every detector (jobs/detectors) over its windows and hands the findings to a sink
+// (the consultation item store, wired by the caller).
+//
+// Per detector, state lives in job_marks under `detect:<name>` (three marks):
+//  - `detect:<name>`       ingested_at high-water mark (real clock, start of its last complete run):
+//                          rows ingested since then (less a settle margin) are the changes to look at;
+//  - `detect:<name>:done`  end of the last window computed as complete (simulated clock `now`);
+//  - `detect:<name>:live`  the `now` the unfinished current window was last computed for.
+// A run computes, per detector:
+//  - missed windows: every window that ended after `done` (all windows of the last `catchUpDays` on a
+//    first run or after a long downtime), so windows missed while the scheduler was down are caught up;
+//  - dirty windows: completed windows whose input changed since the mark, within `recomputeDays`:
+//    new records and events (late data, imports) dirty every window that reads them (the detector's
+//    reach); new versions of known ones (progress, corrections, tombstones) the windows holding
+//    their instants (see planWindows);
+//  - the live window [start of the current window, now) for detectors that judge a window as it
+//    fills (disputed categories, jurisdiction, repeat callers, surges), once per `now` or when its data changed;
+//  - for state detectors (overdue), only the latest window, when a window ended or data changed.
+// Consecutive windows are computed in one call up to the detector's maxSpanMs. A window computed again
+// gives the same findings for the same data (findings carry stable fingerprints): runs are idempotent.
+// A detector that throws (or whose findings the sink refuses) is reported in the summary and logged;
+// its marks do not move, so the next run retries its windows; the other detectors carry on.
+import type { Db } from '../analytics/clickhouse'
+import { queryRows } from '../analytics/clickhouse'
+import { chTime } from '../ingest/rows'
+import { Finding } from '../model/finding'
+import { DAY, DT, alignStart } from './detectors/common'
+import { DETECTORS, DEFAULT_DETECTORS_CONFIG, type DetectorSpec, type DetectorsConfig } from './detectors'
+
+export const DETECT_JOB = 'detect'
+
+export interface DetectJobConfig {
+  detectors: DetectorsConfig
+  /** On a first run, or after a downtime longer than this, windows older than this many days are not caught up. */
+  catchUpDays: number
+  /** Changes to data older than this many days do not recompute windows. */
+  recomputeDays: number
+}
+
+export const DEFAULT_DETECT_JOB: DetectJobConfig = {
+  detectors: DEFAULT_DETECTORS_CONFIG,
+  catchUpDays: 14,
+  recomputeDays: 90,
+}
+
+export interface DetectLog {
+  info: (o: object, m: string) => void
+  warn?: (o: object, m: string) => void
+  error: (o: object, m: string) => void
+}
+
+export interface DetectJobOptions {
+  /** The clock windows are judged by (simulated time in the demo); default Date.now(). */
+  now?: number
+  sink: (findings: Finding[]) => Promise<void>
+  cfg?: Partial<DetectJobConfig>
+  log?: DetectLog
+  /** Rows ingested this long before the previous run's start are looked at again (default 60 s). */
+  settleMs?: number
+  /** The detectors to run (default: all of DETECTORS). */
+  detectors?: DetectorSpec[]
+}
+
+export interface DetectWindowResult { detector: string; from: number; to: number; final: boolean; reason: 'missed' | 'dirty' | 'live' | 'state'; findings: number; ms: number }
+export interface DetectError { detector: string; from: number; to: number; error: string }
+export interface DetectSummary {
+  now: number
+  windows: DetectWindowResult[]
+  errors: DetectError[]
+  /** Findings handed to the sink. */
+  findings: number
+  /** Findings dropped for breaking the Finding contract (logged). */
+  invalid: number
+  /** Per detector: windows computed, findings, and windows older than catchUpDays left out after a long downtime. */
+  detectors: { name: string; ok: boolean; windows: number; findings: number; skipped: number }[]
+}
+
+const MINUTE = 60_000
+const markKey = (name: string, which = '') => `${DETECT_JOB}:${name}${which ? ':' + which : ''}`
+
+async function readMarks(db: Db, names: string[]): Promise<Map<string, number>> {
+  const rows = await queryRows<{ job: string; m: number }>(db,
+    `SELECT job, toUnixTimestamp64Milli(max(mark)) AS m FROM job_marks WHERE job IN {jobs:Array(String)} GROUP BY job`,
+    { jobs: names })
+  return new Map(rows.map((r) => [r.job, Number(r.m)]))
+}
+
+export interface Changes {
+  /** Minutes (epoch ms, floored) of rows whose key is new since the mark: new records and events, late data. */
+  fresh: number[]
+  /** Minutes of new versions of keys seen before (snapshots as a matter progresses, corrections, tombstones), and of an updated record's events. */
+  updated: number[]
+}
+
+/**
+ * What changed since `since` (rows read without FINAL, so every version and tombstone counts). A key
+ * whose older version was merged away looks new: at worst more windows are recomputed.
+ */
+async function changes(db: Db, since: number): Promise<Changes> {
+  const rows = await queryRows<{ m: number; fresh: number }>(db,
+    `WITH rc AS (SELECT platform, source_id, received_at FROM records WHERE ingested_at >= {since:${DT}}),
+          ec AS (SELECT platform, event_id, at FROM events WHERE ingested_at >= {since:${DT}}),
+          rold AS (SELECT DISTINCT platform, source_id FROM records
+                   WHERE ingested_at < {since:${DT}} AND (platform, source_id) IN (SELECT platform, source_id FROM rc)),
+          eold AS (SELECT DISTINCT platform, event_id FROM events
+                   WHERE ingested_at < {since:${DT}} AND (platform, event_id) IN (SELECT platform, event_id FROM ec))
+     SELECT DISTINCT intDiv(toUnixTimestamp64Milli(t), ${MINUTE}) * ${MINUTE} AS m, fresh FROM (
+       SELECT received_at AS t, toUInt8((platform, source_id) NOT IN (SELECT platform, source_id FROM rold)) AS fresh FROM rc
+       UNION ALL SELECT at, toUInt8((platform, event_id) NOT IN (SELECT platform, event_id FROM eold)) FROM ec
+       UNION ALL SELECT at, 0 FROM events WHERE (platform, record_id) IN (SELECT platform, source_id FROM rold))
+     ORDER BY m`, { since: chTime(since) })
+  return { fresh: rows.filter((r) => Number(r.fresh) === 1).map((r) => Number(r.m)), updated: rows.filter((r) => Number(r.fresh) !== 1).map((r) => Number(r.m)) }
+}
+
+interface Planned { from: number; to: number; final: boolean; reason: DetectWindowResult['reason'] }
+
+/**
+ * Windows (by start) to compute for one detector. New data dirties every window that reads it (the
+ * detector's reach); a new version of something seen before (a matter progressing, a correction)
+ * dirties the windows holding its instants only — recomputing days of windows for every status
+ * update would make each run recompute history.
+ */
+export function planWindows(spec: DetectorSpec, cfg: DetectJobConfig, now: number, marks: { done?: number; live?: number },
+  changed: Changes | null): Planned[] {
+  const W = spec.windowMs
+  const lastEnd = alignStart(now, W) // end of the last complete window
+  const reach = spec.reach(cfg.detectors)
+  const anyChange = changed === null || changed.fresh.length + changed.updated.length > 0
+  const dirtyStarts = new Set<number>()
+  const mark = (t: number, before: number, after: number) => {
+    // Window [s, s+W) reads [s - before, s + W + after): t is read when s ∈ (t - W - after, t + before].
+    const hi = alignStart(t + before, W)
+    for (let s = alignStart(t - W - after, W) + W; s <= hi; s += W) dirtyStarts.add(s)
+  }
+  for (const t of changed?.fresh ?? []) mark(t, reach.before, reach.after)
+  for (const t of changed?.updated ?? []) mark(t, 0, 0)
+  const out: Planned[] = []
+  if (spec.state) {
+    if (lastEnd > (marks.done ?? -Infinity) || anyChange) out.push({ from: lastEnd - W, to: lastEnd, final: true, reason: 'state' })
+    return out
+  }
+  const catchUpFrom = alignStart(now - cfg.catchUpDays * DAY, W)
+  const start = Math.max(marks.done ?? -Infinity, catchUpFrom)
+  const horizon = alignStart(now - cfg.recomputeDays * DAY, W)
+  for (const s of [...dirtyStarts].sort((a, b) => a - b))
+    if (s >= horizon && s < start && s + W <= lastEnd) out.push({ from: s, to: s + W, final: true, reason: 'dirty' })
+  for (let s = start; s + W <= lastEnd; s += W) out.push({ from: s, to: s + W, final: true, reason: 'missed' })
+  if (spec.live && now > lastEnd && (marks.live !== now || dirtyStarts.has(lastEnd) || changed === null))
+    out.push({ from: lastEnd, to: now, final: false, reason: 'live' })
+  return out
+}
+
+/** Consecutive complete windows merged into calls spanning at most maxSpanMs (live and state stay alone). */
+function chunk(spec: DetectorSpec, ws: Planned[]): Planned[] {
+  const out: Planned[] = []
+  for (const w of ws) {
+    const cur = out.at(-1)
+    if (cur && cur.final && w.final && cur.reason === w.reason && cur.to === w.from && w.to - cur.from <= spec.maxSpanMs) cur.to = w.to
+    else out.push({ ...w })
+  }
+  return out
+}
+
+export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectSummary> {
+  const now = o.now ?? Date.now()
+  const cfg: DetectJobConfig = { ...DEFAULT_DETECT_JOB, ...o.cfg }
+  const settleMs = o.settleMs ?? 60_000
+  const specs = o.detectors ?? DETECTORS
+  // Taken before looking for changes: whatever is ingested from here on is the next run's business.
+  const startedAt = Date.now()
+  const marks = await readMarks(db, specs.flatMap((s) => [markKey(s.name), markKey(s.name, 'done'), markKey(s.name, 'live')]))
+  const summary: DetectSummary = { now, windows: [], errors: [], findings: 0, invalid: 0, detectors: [] }
+  const changedCache = new Map<number, Changes>()
+  for (const spec of specs) {
+    const mark = marks.get(markKey(spec.name))
+    let changed: Changes | null = null
+    if (mark !== undefined) {
+      const since = mark - settleMs
+      if (!changedCache.has(since)) changedCache.set(since, await changes(db, since))
+      changed = changedCache.get(since)!
+    }
+    const plan = chunk(spec, planWindows(spec, cfg, now, { done: marks.get(markKey(spec.name, 'done')), live: marks.get(markKey(spec.name, 'live')) }, changed))
+    let ok = true
+    let found = 0
+    let done = 0
+    for (const w of plan) {
+      const t0 = Date.now()
+      try {
+        const raw = await spec.run(db, { from: w.from, to: w.to }, cfg.detectors)
+        // A finding that breaks the contract is dropped (and logged) rather than refused by the sink with the rest.
+        const findings: Finding[] = []
+        for (const f of raw) {
+          const p = Finding.safeParse(f)
+          if (p.success) findings.push(p.data)
+          else {
+            summary.invalid++
+            o.log?.error({ detector: spec.name, fingerprint: String(f.fingerprint).slice(0, 200), issues: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'finding breaks the contract; dropped')
+          }
+        }
+        if (findings.length) await o.sink(findings)
+        found += findings.length
+        done++
+        summary.windows.push({ detector: spec.name, from: w.from, to: w.to, final: w.final, reason: w.reason, findings: findings.length, ms: Date.now() - t0 })
+        await db.insert({
+          table: 'job_windows',
+          values: [{ job: markKey(spec.name), window_start: chTime(w.from).slice(0, 19), window_end: chTime(w.to).slice(0, 19), final: w.final ? 1 : 0, rows: findings.length, completed_at: chTime(Date.now()) }],
+          format: 'JSONEachRow',
+        })
+      } catch (err) {
+        ok = false
+        const error = err instanceof Error ? err.message : String(err)
+        summary.errors.push({ detector: spec.name, from: w.from, to: w.to, error })
+        o.log?.error({ detector: spec.name, from: chTime(w.from), to: chTime(w.to), err: error }, 'detector failed; its windows are retried on the next run')
+        break
+      }
+    }
+    summary.findings += found
+    const doneMark = marks.get(markKey(spec.name, 'done'))
+    const catchUpFrom = alignStart(now - cfg.catchUpDays * DAY, spec.windowMs)
+    const skipped = !spec.state && doneMark !== undefined && doneMark < catchUpFrom ? Math.round((catchUpFrom - doneMark) / spec.windowMs) : 0
+    if (skipped) o.log?.warn?.({ detector: spec.name, skipped, from: chTime(doneMark!), to: chTime(catchUpFrom) }, 'windows older than the catch-up horizon were not computed')
+    summary.detectors.push({ name: spec.name, ok, windows: done, findings: found, skipped })
+    if (!ok) continue
+    // Only a detector that computed all its windows moves its marks; a failed one is repeated.
+    const lastEnd = alignStart(now, spec.windowMs)
+    const values = [{ job: markKey(spec.name), mark: chTime(startedAt) }, { job: markKey(spec.name, 'done'), mark: chTime(lastEnd) }]
+    if (spec.live && now > lastEnd) values.push({ job: markKey(spec.name, 'live'), mark: chTime(now) })
+    await db.insert({ table: 'job_marks', values, format: 'JSONEachRow' })
+  }
+  if (summary.windows.length || summary.errors.length)
+    o.log?.info({ windows: summary.windows.length, findings: summary.findings, errors: summary.errors.length }, 'detect run')
+  return summary
+}

@@ -1,0 +1,175 @@
+// 高频争议事项: per unified category × county, the hand-overs that show nobody wants the matter, and
+// the time before anyone signs. Raised when disputes are frequent in the window AND recur: a one-day
+// blip is not a pattern a consultation meeting should spend time on.
+//
+// A dispute is a return (退回), a transfer between units, a bounce between the platforms (a matter sent
+// back to the platform it came from) or a cross-platform transfer against the routing list (to the
+// platform that does not own the category; emergencies excepted). Transfers along the list and
+// re-dispatches (which follow returns, or re-handling after a callback) are counted and shown, but are
+// not disputes themselves.
+//
+// A window (of `windowDays` days, ending at w.to) is "disputed" for a category × county when it has at
+// least `minDisputes` disputes, on at least `minDisputedRecords` records, and at least `minShare` of
+// the group's active records (records with any event in the window) had one. Raised when the current
+// window is disputed and at least `recurWindows` of the last `windows` windows were.
+import type { Finding } from '../../model/finding'
+import { eventsInWindow } from '../../analytics/metrics/definitions'
+import {
+  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryInfo, categoryName, categoryOwners, clip, inline, monthsOf, num,
+  recordsQuery, routing, rows, samplesOf, timeParams, wherePrefix,
+} from './common'
+
+export interface DisputedCategoryConfig {
+  /** Length of one window in days (1: day windows). */
+  windowDays: number
+  /** M: how many windows, ending at the detection window's end, are looked at. */
+  windows: number
+  /** K: in how many of them disputes must have been frequent. */
+  recurWindows: number
+  /** N: dispute events in one window for it to count as frequent. */
+  minDisputes: number
+  /** Distinct records with a dispute in one window (two records passed around a lot are not a pattern). */
+  minDisputedRecords: number
+  /** Share of the group's active records with a dispute, for a window to count (0 disables). */
+  minShare: number
+  /** Unit codes of the platforms' own desks, not counted as units involved. */
+  hubUnits: string[]
+}
+
+export const DEFAULT_DISPUTED_CATEGORY: DisputedCategoryConfig = {
+  windowDays: 1,
+  windows: 7,
+  recurWindows: 3,
+  minDisputes: 5,
+  minDisputedRecords: 3,
+  minShare: 0.2,
+  hubUnits: DEFAULT_HUB_UNITS,
+}
+
+/**
+ * Events of [{from}, {to}) from their sending side, with the record's category and county and whether
+ * each one is a dispute. Parameters: from, to, cats, owners.
+ */
+function disputeEvents(): string {
+  return `(SELECT e.platform AS platform, e.record_id AS record_id, e.type AS type, e.at AS at,
+      e.from_unit AS from_unit, e.to_unit AS to_unit, e.bounced_back AS bounced,
+      ifNull(r.category_code, '') AS category_code, ifNull(r.county_code, '') AS county_code,
+      (e.type = 'transfer' AND ifNull(r.category_code, '') != '' AND ifNull(r.urgency, '') != 'emergency'
+        AND toString(e.to_platform) != transform(toString(ifNull(r.category_code, '')), {cats:Array(String)}, {owners:Array(String)}, toString(e.to_platform))) AS offlist,
+      (e.type IN ('unit_transfer', 'returned') OR (e.type = 'transfer' AND (e.bounced_back = 1 OR offlist))) AS dispute
+    FROM ${eventsInWindow()} AS e
+    LEFT JOIN (SELECT platform AS rp, source_id, category_code, county_code, urgency FROM records FINAL
+               WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
+                 WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}})) AS r
+      ON r.rp = e.platform AND r.source_id = e.record_id
+    WHERE e.type IN ('transfer', 'unit_transfer', 'returned', 'redispatched', 'dispatched', 'accepted', 'signed')
+      AND (e.type != 'transfer' OR e.platform = e.from_platform))`
+}
+
+interface BucketRow {
+  category_code: string; county_code: string; b: number
+  transfers: number; unit_transfers: number; returns: number; redispatches: number; bounces: number; offlist: number
+  disputes: number; disputed_records: number; active_records: number
+}
+
+export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedCategoryConfig = DEFAULT_DISPUTED_CATEGORY): Promise<Finding[]> {
+  const len = Math.max(1, Math.round(cfg.windowDays)) * DAY
+  const M = Math.max(1, Math.round(cfg.windows))
+  const from = w.to - M * len
+  const params = { ...timeParams({ from, to: w.to }), fromMs: from, len, ...categoryOwners() }
+  const buckets = await rows<BucketRow>(db,
+    `SELECT category_code, county_code, intDiv(toUnixTimestamp64Milli(at) - {fromMs:Int64}, {len:Int64}) AS b,
+       countIf(type = 'transfer') AS transfers, countIf(type = 'unit_transfer') AS unit_transfers,
+       countIf(type = 'returned') AS returns, countIf(type = 'redispatched') AS redispatches,
+       countIf(type = 'transfer' AND bounced = 1) AS bounces, countIf(offlist) AS offlist,
+       countIf(dispute) AS disputes, uniqExactIf((platform, record_id), dispute) AS disputed_records,
+       uniqExact((platform, record_id)) AS active_records
+     FROM ${disputeEvents()}
+     GROUP BY category_code, county_code, b
+     HAVING b >= 0 AND b < ${M}`, params)
+
+  const groups = new Map<string, Map<number, BucketRow>>()
+  for (const r of buckets) {
+    const k = `${r.category_code}|${r.county_code}`
+    if (!groups.has(k)) groups.set(k, new Map())
+    groups.get(k)!.set(num(r.b), r)
+  }
+  const disputed = (r: BucketRow | undefined) =>
+    !!r && num(r.disputes) >= cfg.minDisputes && num(r.disputed_records) >= cfg.minDisputedRecords
+    && num(r.disputed_records) >= cfg.minShare * num(r.active_records)
+  const raised: { cat: string; county: string; cur: BucketRow; active: number; total: number }[] = []
+  for (const [k, bs] of groups) {
+    const cur = bs.get(M - 1)
+    if (!disputed(cur)) continue
+    const active = [...bs.values()].filter(disputed).length
+    if (active < cfg.recurWindows) continue
+    const [cat, county] = k.split('|')
+    raised.push({ cat, county, cur: cur!, active, total: [...bs.values()].reduce((s, r) => s + num(r.disputes), 0) })
+  }
+  if (!raised.length) return []
+
+  // Evidence of the raised groups: the records with disputes, their days, units and signing times.
+  const keys = raised.map((r) => `${r.cat}|${r.county}`)
+  const evParams = { ...params, keys }
+  const evidence = await rows<{ category_code: string; county_code: string; platform: string; source_id: string; n: number; first: number; last: number; units: string[]; days: string[] }>(db,
+    `SELECT category_code, county_code, platform, record_id AS source_id, count() AS n,
+       toUnixTimestamp64Milli(min(at)) AS first, toUnixTimestamp64Milli(max(at)) AS last,
+       groupUniqArrayArray(arrayFilter(u -> u != '', [toString(from_unit), toString(to_unit)])) AS units,
+       groupArray(toString(toDate(at))) AS days
+     FROM ${disputeEvents()}
+     WHERE dispute AND concat(category_code, '|', county_code) IN {keys:Array(String)}
+     GROUP BY category_code, county_code, platform, record_id
+     ORDER BY n DESC, first`, evParams)
+  const signing = await rows<{ category_code: string; county_code: string; med: number | null; unsigned: number }>(db,
+    `SELECT category_code, county_code,
+       quantileExactIf(0.5)(dateDiff('second', coalesce(dispatched_at, accepted_at, received_at), signed_at), signed_at IS NOT NULL) / 60 AS med,
+       countIf(signed_at IS NULL AND dispatched_at IS NOT NULL) AS unsigned
+     FROM records FINAL
+     WHERE ${monthsOf('received_at', 'from', 'to')} AND identity(received_at) >= {from:${DT}} AND identity(received_at) < {to:${DT}}
+       AND concat(category_code, '|', county_code) IN {keys:Array(String)}
+       AND (dispatched_at IS NOT NULL OR signed_at IS NOT NULL)
+     GROUP BY category_code, county_code`, evParams)
+
+  const hubs = new Set(cfg.hubUnits)
+  const unit = M === 1 ? '' : len === DAY ? `近 ${M} 天中 ` : `近 ${M} 个周期中 `
+  return raised.map(({ cat, county, cur, active, total }) => {
+    const ev = evidence.filter((e) => e.category_code === cat && e.county_code === county)
+    const sign = signing.find((s) => s.category_code === cat && s.county_code === county)
+    const units = [...new Set(ev.flatMap((e) => e.units))].filter((u) => !hubs.has(u)).sort()
+    const days = new Map<string, number>()
+    for (const e of ev) for (const d of e.days) days.set(d, (days.get(d) ?? 0) + 1)
+    const refs = ev.map((e) => ({ platform: e.platform, source_id: e.source_id }))
+    const query = inline(
+      `SELECT r.platform AS platform, r.source_id AS source_id, r.received_at AS received_at, r.county_code AS county_code,
+         r.category_code AS category_code, r.unit_code AS unit_code, r.status AS status, r.signed_at AS signed_at, d.disputes AS disputes
+  FROM (SELECT platform, record_id, count() AS disputes FROM ${disputeEvents()}
+        WHERE dispute AND category_code = {cat:String} AND county_code = {county:String} GROUP BY platform, record_id) AS d
+  JOIN (SELECT * FROM records FINAL) AS r ON r.platform = d.platform AND r.source_id = d.record_id
+  ORDER BY d.disputes DESC, r.received_at`, { ...params, cat, county, cats: [cat || '-'], owners: [categoryInfo(cat)?.owner ?? ''] })
+    const counts: Record<string, number> = {
+      disputes: num(cur.disputes), disputed_records: num(cur.disputed_records), active_records: num(cur.active_records),
+      transfers: num(cur.transfers), unit_transfers: num(cur.unit_transfers), returns: num(cur.returns),
+      redispatches: num(cur.redispatches), bounces: num(cur.bounces), offlist_transfers: num(cur.offlist),
+      windows_disputed: active, windows: M, disputes_all_windows: total, records: ev.length,
+    }
+    if (sign?.med != null && Number.isFinite(Number(sign.med))) counts.median_sign_min = Math.round(Number(sign.med) * 10) / 10
+    if (sign) counts.unsigned = num(sign.unsigned)
+    const high = active >= M || num(cur.disputes) >= 3 * cfg.minDisputes
+    return {
+      kind: 'disputed_category' as const,
+      fingerprint: `disputed_category|${cat}|${county}`,
+      title: clip(`${wherePrefix(county)}${categoryName(cat)} ${unit}${active} ${len === DAY ? '天' : '个周期'}转办退回频繁（本期争议 ${num(cur.disputes)} 次）`),
+      severity: high ? 'high' as const : 'medium' as const,
+      county_code: county,
+      category_code: cat,
+      units,
+      first_seen: Math.min(...ev.map((e) => num(e.first))),
+      last_seen: Math.max(...ev.map((e) => num(e.last))),
+      counts,
+      series: [...days].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([day, n]) => ({ day, n })),
+      samples: samplesOf(refs),
+      query: query || recordsQuery(refs),
+      ...routing(cat, units),
+    }
+  })
+}

@@ -1,0 +1,102 @@
+// The detectors and how the detect job schedules each: its window length, how many consecutive windows
+// one call may cover when catching up, which data a window reads (so late data finds the windows it
+// feeds), and whether it judges a state as of the window's end (only the latest window matters).
+import type { Finding, FindingKind } from '../../model/finding'
+import { type Db, type Window, DAY, HOUR, MIN } from './common'
+import { DEFAULT_DISPUTED_CATEGORY, type DisputedCategoryConfig, detectDisputedCategories } from './disputed-category'
+import { DEFAULT_JURISDICTION, type JurisdictionConfig, detectJurisdiction } from './jurisdiction'
+import { DEFAULT_REPEAT_CALLER, type RepeatCallerConfig, detectRepeatCallers } from './repeat-caller'
+import { DEFAULT_EMERGENCY, type EmergencyConfig, detectEmergencies } from './emergency'
+import { DEFAULT_SURGE, type SurgeConfig, detectSurges } from './surge'
+import { DEFAULT_OVERDUE, type OverdueConfig, detectOverdue } from './overdue'
+
+export type { Window, Db }
+export * from './disputed-category'
+export * from './jurisdiction'
+export * from './repeat-caller'
+export * from './emergency'
+export * from './surge'
+export * from './overdue'
+
+export interface DetectorsConfig {
+  disputed_category: DisputedCategoryConfig
+  jurisdiction: JurisdictionConfig
+  repeat_caller: RepeatCallerConfig
+  emergency: EmergencyConfig
+  surge: SurgeConfig
+  overdue: OverdueConfig
+}
+
+export const DEFAULT_DETECTORS_CONFIG: DetectorsConfig = {
+  disputed_category: DEFAULT_DISPUTED_CATEGORY,
+  jurisdiction: DEFAULT_JURISDICTION,
+  repeat_caller: DEFAULT_REPEAT_CALLER,
+  emergency: DEFAULT_EMERGENCY,
+  surge: DEFAULT_SURGE,
+  overdue: DEFAULT_OVERDUE,
+}
+
+/** Defaults with some values replaced (one level deep per detector). */
+export function detectorsConfig(over: { [K in keyof DetectorsConfig]?: Partial<DetectorsConfig[K]> } = {}): DetectorsConfig {
+  const out = { ...DEFAULT_DETECTORS_CONFIG } as Record<string, unknown>
+  for (const [k, v] of Object.entries(over)) out[k] = { ...(DEFAULT_DETECTORS_CONFIG as unknown as Record<string, object>)[k], ...v }
+  return out as unknown as DetectorsConfig
+}
+
+export interface DetectorSpec {
+  /** Stable name: the job's state (marks, windows) is kept under `detect:<name>`. */
+  name: string
+  kind: FindingKind
+  /** Window length; windows are aligned to Asia/Shanghai midnight. */
+  windowMs: number
+  /** When catching up, consecutive windows are merged into one call spanning at most this. */
+  maxSpanMs: number
+  /**
+   * What a window [from, to) reads: data at instants in [from - before, to + after). A change at t makes
+   * every window whose reach holds t dirty.
+   */
+  reach: (cfg: DetectorsConfig) => { before: number; after: number }
+  /** Judges the state as of the window's end: only the latest window is computed, never history. */
+  state?: boolean
+  /** Also computes the unfinished current window [start, now) on every run (once per `now`). */
+  live?: boolean
+  run: (db: Db, w: Window, cfg: DetectorsConfig) => Promise<Finding[]>
+}
+
+export const DETECTORS: DetectorSpec[] = [
+  {
+    // Live: the day so far is judged as the last of `windows` rolling windows ending now.
+    name: 'disputed_category', kind: 'disputed_category', windowMs: DAY, maxSpanMs: DAY, live: true,
+    // Reads the last `windows` windows; a record's category change moves its events' disputes.
+    reach: (c) => ({ before: c.disputed_category.windows * c.disputed_category.windowDays * DAY, after: 0 }),
+    run: (db, w, c) => detectDisputedCategories(db, w, c.disputed_category),
+  },
+  {
+    name: 'jurisdiction', kind: 'jurisdiction_conflict', windowMs: HOUR, maxSpanMs: DAY,
+    reach: (c) => ({ before: (c.jurisdiction.periodDays + c.jurisdiction.lookbackDays) * DAY, after: 0 }), live: true,
+    run: (db, w, c) => detectJurisdiction(db, w, c.jurisdiction),
+  },
+  {
+    name: 'repeat_caller', kind: 'repeat_caller', windowMs: HOUR, maxSpanMs: DAY,
+    reach: (c) => ({ before: c.repeat_caller.lookbackDays * DAY, after: 0 }), live: true,
+    run: (db, w, c) => detectRepeatCallers(db, w, c.repeat_caller),
+  },
+  {
+    // One-minute windows, judged once ended: raised at most a minute (plus the schedule's period) after the limit passed.
+    name: 'emergency', kind: 'emergency_unreferred', windowMs: MIN, maxSpanMs: DAY,
+    reach: (c) => ({ before: c.emergency.limitMin * MIN, after: 0 }),
+    run: (db, w, c) => detectEmergencies(db, w, c.emergency),
+  },
+  {
+    name: 'surge', kind: 'surge', windowMs: HOUR, maxSpanMs: DAY, live: true,
+    // Late data recomputes its own hour. The hours it is a baseline for (the same hour in the next
+    // weeks) are not recomputed: that would mean every hour of those weeks.
+    reach: () => ({ before: 0, after: 0 }),
+    run: (db, w, c) => detectSurges(db, w, c.surge),
+  },
+  {
+    name: 'overdue', kind: 'overdue', windowMs: HOUR, maxSpanMs: HOUR, state: true,
+    reach: (c) => ({ before: c.overdue.lookbackDays * DAY, after: 0 }),
+    run: (db, w, c) => detectOverdue(db, w, c.overdue),
+  },
+]

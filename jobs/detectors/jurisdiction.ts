@@ -1,0 +1,212 @@
+// 管辖争议 at record level, grouped into items by category and unit pair.
+//
+// A record is evidence when, judged on its events of the last `lookbackDays` and with a hand-over in
+// the window:
+//  - backflow (回流): a 110 matter diverted to 12345 comes back to 110 (110→12345→110);
+//  - pingpong_platform: a 12345 matter sent to 110 is sent back to 12345 (12345→110→12345);
+//  - pingpong_unit: the handling unit goes A→B→A (dispatch, re-dispatch, unit transfer);
+//  - many_units: it passed through `manyUnits` or more units and nobody signed it (no owner);
+// or, without hand-overs, when its signing deadline (dispatch + limit) fell in the window and it was
+// not signed by then (unsigned: signed late or never, and not answered or closed before the deadline).
+//
+// Its unit pair: the A and B of a ping-pong; the last two units of a many-units record; 110~12345 for
+// the platforms; the unit and its platform's centre for an unsigned record. Records of the last
+// `periodDays` are grouped by category × pair; a group is raised when at least one record's evidence
+// falls in the window and it has `minRecords` records (`minUnsignedOnly` when all are only unsigned),
+// or one record passed through many units without an owner.
+import type { Finding } from '../../model/finding'
+import { eventsInWindow } from '../../analytics/metrics/definitions'
+import {
+  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, num, rangeFinal, recordsQuery,
+  routing, rows, samplesOf, seriesOf, timeParams, wherePrefix,
+} from './common'
+
+export interface JurisdictionConfig {
+  /**
+   * Records of the last `periodDays` up to the window's end are grouped together, so a pair that keeps
+   * passing matters back and forth is one item; a group is raised only with evidence in the window.
+   */
+  periodDays: number
+  /** How far back a record's history is read to judge it (days). */
+  lookbackDays: number
+  /** Distinct units without an owner that make a record "passed around". */
+  manyUnits: number
+  /** Signing limit from dispatch, minutes (typical: 1 working day). */
+  unsignedLimitMin: number
+  /** Signing limit for records of urgency 'emergency', minutes. */
+  unsignedLimitEmergencyMin: number
+  /** Records a category × unit pair needs for an item. */
+  minRecords: number
+  /** …when every record is only unsigned beyond the limit (weaker evidence alone). */
+  minUnsignedOnly: number
+  hubUnits: string[]
+}
+
+export const DEFAULT_JURISDICTION: JurisdictionConfig = {
+  periodDays: 7,
+  lookbackDays: 30,
+  manyUnits: 3,
+  unsignedLimitMin: 1440,
+  unsignedLimitEmergencyMin: 15,
+  minRecords: 2,
+  minUnsignedOnly: 3,
+  hubUnits: DEFAULT_HUB_UNITS,
+}
+
+export type JurisdictionReason = 'backflow' | 'pingpong_platform' | 'pingpong_unit' | 'many_units' | 'unsigned'
+const REASON_ORDER: JurisdictionReason[] = ['backflow', 'pingpong_platform', 'pingpong_unit', 'many_units', 'unsigned']
+const REASON_LABEL: Record<JurisdictionReason, string> = {
+  backflow: '分流后回流110', pingpong_platform: '两平台来回转办', pingpong_unit: '单位间来回推诿',
+  many_units: '多单位流转无人签收', unsigned: '超时未签收',
+}
+
+interface Ev { platform: string; record_id: string; type: string; t: number; tp: string; fu: string; tu: string; bounced: number }
+interface Rec { platform: string; source_id: string; category_code: string; county_code: string; unit_code: string; status: string; signed: number | null }
+interface Flagged { ref: { platform: string; source_id: string }; cat: string; county: string; pair: [string, string]; reasons: JurisdictionReason[]; t: number; units: string[] }
+
+const HANDOVER = ['dispatched', 'redispatched', 'unit_transfer', 'returned', 'transfer']
+
+/** Judges one record from its events (sorted by time); null when it shows no conflict. */
+export function judgeRecord(evs: Ev[], rec: Rec | undefined, w: Window, cfg: JurisdictionConfig): Omit<Flagged, 'ref' | 'cat' | 'county'> | null {
+  const hubs = new Set(cfg.hubUnits)
+  const isUnit = (u: string) => u !== '' && !hubs.has(u)
+  const inWin = (t: number) => t >= w.from && t < w.to
+  const seq: string[] = []
+  const seqT: number[] = []
+  const all = new Set<string>()
+  for (const e of evs) {
+    if (['dispatched', 'redispatched', 'unit_transfer'].includes(e.type) && isUnit(e.tu)) {
+      if (seq.at(-1) !== e.tu) { seq.push(e.tu); seqT.push(e.t) }
+      all.add(e.tu)
+    }
+    if ((e.type === 'returned' || e.type === 'unit_transfer') && isUnit(e.fu)) all.add(e.fu)
+  }
+  const reasons = new Set<JurisdictionReason>()
+  let pair: [string, string] | null = null
+  let t = 0
+  for (const e of evs) {
+    if (e.type !== 'transfer' || e.bounced !== 1 || !inWin(e.t)) continue
+    reasons.add(e.tp === '110' ? 'backflow' : 'pingpong_platform')
+    pair ??= ['110', '12345']
+    t = Math.max(t, e.t)
+  }
+  for (let i = 0; i + 2 < seq.length; i++) {
+    if (seq[i] === seq[i + 2] && inWin(seqT[i + 2])) {
+      reasons.add('pingpong_unit')
+      pair ??= [seq[i], seq[i + 1]]
+      t = Math.max(t, seqT[i + 2])
+      break
+    }
+  }
+  const open = !rec || !['closed', 'replied', 'transferred_out'].includes(rec.status)
+  const lastIn = evs.filter((e) => HANDOVER.includes(e.type) && inWin(e.t)).at(-1)
+  if (all.size >= cfg.manyUnits && (rec?.signed ?? null) === null && open && lastIn) {
+    reasons.add('many_units')
+    const distinct = [...new Set([...seq].reverse())]
+    pair ??= [distinct[1] ?? '', distinct[0] ?? '']
+    t = Math.max(t, lastIn.t)
+  }
+  if (!reasons.size || !pair) return null
+  return { pair: [...pair].sort() as [string, string], reasons: REASON_ORDER.filter((r) => reasons.has(r)), t, units: [...all].sort() }
+}
+
+export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionConfig = DEFAULT_JURISDICTION): Promise<Finding[]> {
+  // The period whose records are grouped; evidence must reach into [w.from, w.to) for a group to be raised.
+  const period = { from: Math.min(w.from, w.to - cfg.periodDays * DAY), to: w.to }
+  const readFrom = period.from - cfg.lookbackDays * DAY
+  // Only these can make a conflict (a first dispatch alone cannot): candidates are records with one in the period.
+  const params = { ...timeParams({ from: readFrom, to: w.to, wfrom: period.from, wto: w.to }), handover: HANDOVER, moves: ['redispatched', 'unit_transfer', 'returned', 'transfer'] }
+  const candidates = `(SELECT platform, record_id FROM events FINAL WHERE ${rangeFinal('at', 'wfrom', 'wto')} AND type IN {moves:Array(String)})`
+  const evs = await rows<Ev>(db,
+    `SELECT e.platform AS platform, e.record_id AS record_id, toString(e.type) AS type, toUnixTimestamp64Milli(e.at) AS t,
+       toString(e.to_platform) AS tp, toString(e.from_unit) AS fu, toString(e.to_unit) AS tu, toUInt8(e.bounced_back) AS bounced
+     FROM ${eventsInWindow()} AS e
+     WHERE (e.platform, e.record_id) IN ${candidates} AND e.type IN {handover:Array(String)}
+       AND (e.type != 'transfer' OR e.platform = e.from_platform)
+     ORDER BY platform, record_id, t, e.event_id`, params)
+  const recs = await rows<Rec>(db,
+    `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
+       toString(unit_code) AS unit_code, toString(status) AS status, toUnixTimestamp64Milli(signed_at) AS signed
+     FROM records FINAL WHERE (platform, source_id) IN ${candidates}`, params)
+  const recBy = new Map(recs.map((r) => [`${r.platform}|${r.source_id}`, r]))
+  const byRecord = new Map<string, Ev[]>()
+  for (const e of evs) {
+    const k = `${e.platform}|${e.record_id}`
+    if (!byRecord.has(k)) byRecord.set(k, [])
+    byRecord.get(k)!.push({ ...e, t: num(e.t), bounced: num(e.bounced) })
+  }
+  const flagged: Flagged[] = []
+  for (const [k, list] of byRecord) {
+    const rec = recBy.get(k)
+    const j = judgeRecord(list, rec, period, cfg)
+    if (!j) continue
+    const [platform, source_id] = [k.slice(0, k.indexOf('|')), k.slice(k.indexOf('|') + 1)]
+    flagged.push({ ref: { platform, source_id }, cat: rec?.category_code ?? '', county: rec?.county_code ?? '', ...j })
+  }
+
+  // Signing deadline (dispatch + limit) in the window, not signed by then, not done by then.
+  const unsignedSql = `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
+       toString(unit_code) AS unit_code,
+       toUnixTimestamp64Milli(dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32}))) AS deadline
+     FROM records FINAL
+     WHERE ${rangeFinal('received_at', 'from', 'to')}
+       AND dispatched_at IS NOT NULL AND status != 'transferred_out'
+       AND dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32})) >= {wfrom:${DT}}
+       AND dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32})) < {wto:${DT}}
+       AND (signed_at IS NULL OR signed_at > dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32})))
+       AND NOT ifNull(coalesce(replied_at, closed_at) <= dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32})), 0)`
+  const unsignedParams = { ...params, lim: Math.round(cfg.unsignedLimitMin), limE: Math.round(cfg.unsignedLimitEmergencyMin) }
+  const unsigned = await rows<{ platform: string; source_id: string; category_code: string; county_code: string; unit_code: string; deadline: number }>(db, unsignedSql, unsignedParams)
+  const seen = new Map(flagged.map((f) => [`${f.ref.platform}|${f.ref.source_id}`, f]))
+  for (const u of unsigned) {
+    const k = `${u.platform}|${u.source_id}`
+    const f = seen.get(k)
+    if (f) { f.reasons.push('unsigned'); f.t = Math.max(f.t, num(u.deadline)); continue }
+    const unitCode = cfg.hubUnits.includes(u.unit_code) ? '' : u.unit_code
+    flagged.push({ ref: { platform: u.platform, source_id: u.source_id }, cat: u.category_code, county: u.county_code,
+      pair: [unitCode, u.platform].sort() as [string, string], reasons: ['unsigned'], t: num(u.deadline), units: unitCode ? [unitCode] : [] })
+  }
+
+  const groups = new Map<string, Flagged[]>()
+  for (const f of flagged) {
+    const k = `${f.cat}|${f.pair[0]}~${f.pair[1]}`
+    if (!groups.has(k)) groups.set(k, [])
+    groups.get(k)!.push(f)
+  }
+  const out: Finding[] = []
+  for (const [k, list] of groups) {
+    if (!list.some((f) => f.t >= w.from)) continue
+    const onlyUnsigned = list.every((f) => f.reasons.length === 1 && f.reasons[0] === 'unsigned')
+    const owner = list.some((f) => f.reasons.includes('many_units'))
+    if (!owner && list.length < (onlyUnsigned ? cfg.minUnsignedOnly : cfg.minRecords)) continue
+    const cat = list[0].cat
+    const [a, b] = list[0].pair
+    const counts: Record<string, number> = { records: list.length }
+    for (const r of REASON_ORDER) counts[r] = list.filter((f) => f.reasons.includes(r)).length
+    const counties = new Set(list.map((f) => f.county))
+    const county = counties.size === 1 ? list[0].county : ''
+    const units = [...new Set(list.flatMap((f) => f.units))].sort()
+    list.sort((x, y) => x.t - y.t)
+    const what = REASON_ORDER.filter((r) => counts[r] > 0).map((r) => `${REASON_LABEL[r]} ${counts[r]} 件`).join('，')
+    const between = a && b ? `${a} 与 ${b}` : a || b || '未知单位'
+    const high = counts.backflow > 0 || counts.many_units > 0 || list.length >= 5
+    const refs = list.map((f) => f.ref)
+    out.push({
+      kind: 'jurisdiction_conflict',
+      fingerprint: `jurisdiction_conflict|${k}`,
+      title: clip(`${wherePrefix(county)}${categoryName(cat)} ${between} 管辖争议：${what}`),
+      severity: high ? 'high' : 'medium',
+      county_code: county,
+      category_code: cat,
+      units: units.length ? units : [a, b].filter((u) => u && u !== '110' && u !== '12345'),
+      first_seen: list[0].t,
+      last_seen: list.at(-1)!.t,
+      counts,
+      series: seriesOf(list.map((f) => f.t)),
+      samples: samplesOf(refs),
+      query: recordsQuery(refs),
+      ...routing(cat, units),
+    })
+  }
+  return out
+}
