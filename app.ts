@@ -9,6 +9,7 @@ import { MetricsQueries } from './analytics/metrics/queries'
 import { buildServer } from './analytics/api/server'
 import { ensureRedis } from './jobs/redis'
 import { startJobs, type Jobs } from './jobs/queues'
+import { detectorsConfig } from './jobs/detectors'
 import { TokenStore, localAdminKey } from './analytics/api/access/tokens'
 import { Audit } from './analytics/api/access/audit'
 import { UserStore, SessionStore, OneTimeLinks } from './analytics/api/access/users'
@@ -55,6 +56,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   })
   const jobs = redis ? await startJobs({
     redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,
+    detect: { detectors: detectorsConfig(cfg.DETECT_CONFIG), catchUpDays: cfg.DETECT_CATCH_UP_DAYS, recomputeDays: cfg.DETECT_RECOMPUTE_DAYS },
     hotIssuesEveryMs: cfg.JOB_HOT_ISSUES_EVERY_MS, hotIssuesDays: cfg.HOT_ISSUES_DAYS, hotIssuesTop: cfg.HOT_ISSUES_TOP, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger,
     startPaused: redis.unavailable !== null, overdueFactor: cfg.JOB_OVERDUE_FACTOR, overdueMarginMs: cfg.JOB_OVERDUE_MARGIN_MS,
     verifyEveryMs: cfg.JOB_SCHEDULE_CHECK_MS, outageLogEveryMs: cfg.REDIS_OUTAGE_LOG_EVERY_MS,

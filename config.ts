@@ -1,5 +1,6 @@
 // Configuration from the environment, validated once at start-up.
 import { z } from 'zod'
+import { parseDetectConfig } from './jobs/detectors/config-env'
 import { KINDS_110 } from './model/record'
 import { ROLES, type Role } from './analytics/api/access/route-table'
 
@@ -83,6 +84,15 @@ export const ConfigSchema = z
     JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
     // Early-warning detectors run this often (each run covers the windows that are due or whose data changed).
     JOB_DETECT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+    // Detector thresholds overriding the defaults (README, Early warning), as JSON per detector.
+    DETECT_CONFIG: z.string().default('{}').transform((s, ctx) => {
+      const r = parseDetectConfig(s)
+      if (!r.ok) { for (const p of r.problems) ctx.addIssue({ code: 'custom', message: p }); return z.NEVER }
+      return r.value
+    }),
+    // Windows missed for longer than this are not caught up; changes to data older than DETECT_RECOMPUTE_DAYS recompute nothing.
+    DETECT_CATCH_UP_DAYS: z.coerce.number().int().min(1).max(366).default(14),
+    DETECT_RECOMPUTE_DAYS: z.coerce.number().int().min(1).max(3660).default(90),
     // The top HOT_ISSUES_TOP hot issues of the last HOT_ISSUES_DAYS days become consultation items this often.
     JOB_HOT_ISSUES_EVERY_MS: z.coerce.number().int().min(1000).default(300_000),
     HOT_ISSUES_DAYS: z.coerce.number().int().min(1).max(92).default(7),

@@ -1,7 +1,19 @@
 import { describe, it, expect } from 'vitest'
 import { loadConfig, ConfigError } from '../config'
+import { detectorsConfig, DEFAULT_DETECTORS_CONFIG } from '../jobs/detectors'
 
 describe('config', () => {
+  it('takes detector thresholds from DETECT_CONFIG and names what is wrong in it', () => {
+    expect(loadConfig({}).DETECT_CONFIG).toEqual({})
+    const c = loadConfig({ DETECT_CONFIG: '{"surge":{"k":4},"repeat_caller":{"minCalls":4}}' })
+    expect(detectorsConfig(c.DETECT_CONFIG).surge.k).toBe(4)
+    expect(detectorsConfig(c.DETECT_CONFIG).surge.minCount).toBe(DEFAULT_DETECTORS_CONFIG.surge.minCount) // the rest stays default
+    expect(detectorsConfig(c.DETECT_CONFIG).repeat_caller.minCalls).toBe(4)
+    expect(() => loadConfig({ DETECT_CONFIG: '{"surges":{}}' })).toThrow(/DETECT_CONFIG: unknown detector surges/)
+    expect(() => loadConfig({ DETECT_CONFIG: '{"surge":{"kk":1}}' })).toThrow(/surge\.kk: unknown field/)
+    expect(() => loadConfig({ DETECT_CONFIG: '{"surge":{"k":"4"}}' })).toThrow(/surge\.k: expected number/)
+    expect(() => loadConfig({ DETECT_CONFIG: '{surge' })).toThrow(/DETECT_CONFIG: not JSON/)
+  })
   it('has working defaults: embedded ClickHouse, local Redis, demo on', () => {
     const c = loadConfig({})
     expect(c).toMatchObject({ PORT: 8080, DATA_DIR: './data', DEMO: true, redisUrl: 'redis://127.0.0.1:6379', redisUrlExplicit: false })
