@@ -92,6 +92,10 @@ describe('entity names', () => {
     // a kind of place is not a place
     expect(entityKey('小区')).toBe('')
     expect(entityKey('物业公司')).toBe('')
+    // a verb before a one-character ending is a phrase: 家人在外地住院 names no place
+    expect(keys('家人在外地住院，想咨询郑州医保异地就医报销的流程和比例。')).toEqual([])
+    expect(entityKey('外地住院')).toBe('')
+    expect(entityKey('人民医院')).toBe('') // generic
   })
 
   it('survives empty, very long and non-Chinese text', () => {

@@ -83,6 +83,7 @@ const WEAK_TAGS = new Set(['a', 't', 'vn', 'b', 'ng', 'an', 'i', 's', 'tg', 'l',
 // Endings that say only "a place of this kind": the name before them must be a name, not a common word.
 const KIND_ENDINGS = /(?:小区|社区|公司|项目|工地|市场|学校|医院|中心|站|厂|路|街|村)$/
 // Governments, courts, bureaus: addressees of appeals, not the places they are about.
+const VERB_BEFORE_ENDING = /(?:住|出|入|进|回|去|到|在|逛|上|离|转|搬)$/
 const AUTHORITY = /(?:政府|法院|检察院|国务院|工程院|设计院|研究院|局|委员会|办公室|办事处|派出所|人大|政协|党委|网站|支队|大队)$/
 // Quantities before a name: 一家, 两个, 400多位, 368号 …
 const QUANTITY = /^(?:[一两二三四五六七八九十几数多\d]+[多余]?(?:个|家|所|座|条|处|位|栋|间|些|号|户|名|米处|月份|年))+/
@@ -151,6 +152,8 @@ export function entityKey(name: string): string {
   // At least two characters before a one-character ending (城, 园, 村 …), else it is a common word.
   const sfx = suffixOf(t)
   if (sfx && t.length - sfx[0].length < (sfx[0].length === 1 ? 2 : 1)) return ''
+  // A verb before a one-character ending makes a common phrase, not a name: 外地住院, 回老家进城, 去公园.
+  if (sfx && sfx[0].length === 1 && VERB_BEFORE_ENDING.test(t.slice(0, -1))) return ''
   if (/^\d+$/.test(t) || /^[a-z0-9]+$/.test(t)) return ''
   return t
 }
