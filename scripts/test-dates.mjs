@@ -15,7 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const DEFAULT_FILES = ['test/simulator.test.ts', 'test/privacy-sweep.test.ts', 'test/metrics.test.ts', 'test/jobs.test.ts']
+const DEFAULT_FILES = ['test/simulator.test.ts', 'test/privacy-sweep.test.ts', 'test/metrics.test.ts', 'test/jobs.test.ts', 'test/detectors.test.ts']
 
 const args = process.argv.slice(2)
 const opt = (name, def) => {
