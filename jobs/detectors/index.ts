@@ -9,6 +9,9 @@ import { DEFAULT_REPEAT_CALLER, type RepeatCallerConfig, detectRepeatCallers } f
 import { DEFAULT_EMERGENCY, type EmergencyConfig, detectEmergencies } from './emergency'
 import { DEFAULT_SURGE, type SurgeConfig, detectSurges } from './surge'
 import { DEFAULT_OVERDUE, type OverdueConfig, detectOverdue } from './overdue'
+import { DEFAULT_RISK_CLUSTER, type RiskClusterConfig, detectRiskClusters } from './risk-cluster'
+import { DEFAULT_CROSS_PLATFORM_PLACE, type CrossPlatformPlaceConfig, detectCrossPlatformPlaces } from './cross-platform-place'
+import { DEFAULT_NEW_TOPIC, type NewTopicConfig, detectNewTopics } from './new-topic'
 
 export type { Window, Db }
 export * from './disputed-category'
@@ -17,6 +20,9 @@ export * from './repeat-caller'
 export * from './emergency'
 export * from './surge'
 export * from './overdue'
+export * from './risk-cluster'
+export * from './cross-platform-place'
+export * from './new-topic'
 
 export interface DetectorsConfig {
   disputed_category: DisputedCategoryConfig
@@ -25,6 +31,9 @@ export interface DetectorsConfig {
   emergency: EmergencyConfig
   surge: SurgeConfig
   overdue: OverdueConfig
+  risk_cluster: RiskClusterConfig
+  cross_platform_place: CrossPlatformPlaceConfig
+  new_topic: NewTopicConfig
 }
 
 export const DEFAULT_DETECTORS_CONFIG: DetectorsConfig = {
@@ -34,6 +43,9 @@ export const DEFAULT_DETECTORS_CONFIG: DetectorsConfig = {
   emergency: DEFAULT_EMERGENCY,
   surge: DEFAULT_SURGE,
   overdue: DEFAULT_OVERDUE,
+  risk_cluster: DEFAULT_RISK_CLUSTER,
+  cross_platform_place: DEFAULT_CROSS_PLATFORM_PLACE,
+  new_topic: DEFAULT_NEW_TOPIC,
 }
 
 /** Defaults with some values replaced (one level deep per detector). */
@@ -98,5 +110,27 @@ export const DETECTORS: DetectorSpec[] = [
     name: 'overdue', kind: 'overdue', windowMs: HOUR, maxSpanMs: HOUR, state: true,
     reach: (c) => ({ before: c.overdue.lookbackDays * DAY, after: 0 }),
     run: (db, w, c) => detectOverdue(db, w, c.overdue),
+  },
+  {
+    // Five-minute windows, judged once ended (not live: a window's read is the `hours` before it, so
+    // the last complete five minutes see a burst as it builds, raised at most five minutes late).
+    // A window reads the `hours` before it: a cluster ends at an anchor received in the window.
+    name: 'risk_cluster', kind: 'risk_cluster', windowMs: 5 * MIN, maxSpanMs: DAY,
+    reach: (c) => ({ before: c.risk_cluster.hours * HOUR, after: 0 }),
+    run: (db, w, c) => detectRiskClusters(db, w, c.risk_cluster),
+  },
+  {
+    // Ten-minute windows: a complaint or incident received in the window links to the other
+    // platform's records of the `days` before it.
+    name: 'cross_platform_place', kind: 'cross_platform_place', windowMs: 10 * MIN, maxSpanMs: DAY,
+    reach: (c) => ({ before: c.cross_platform_place.days * DAY, after: 0 }),
+    run: (db, w, c) => detectCrossPlatformPlaces(db, w, c.cross_platform_place),
+  },
+  {
+    // Hourly: each call judges the `windowHours` up to its end against the `baselineDays` before.
+    // Late data also changes later windows' baselines; those are not recomputed (as for surges).
+    name: 'new_topic', kind: 'new_topic', windowMs: HOUR, maxSpanMs: DAY,
+    reach: (c) => ({ before: c.new_topic.windowHours * HOUR, after: 0 }),
+    run: (db, w, c) => detectNewTopics(db, w, c.new_topic),
   },
 ]

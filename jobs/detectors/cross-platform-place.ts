@@ -1,0 +1,261 @@
+// 警情与诉求同地关联 (issue 7, 3e): one place or entity in a 110 dispute incident and in 12345
+// complaints within `days` days of it.
+//
+// A 110 dispute incident: a 110 record of one of `kinds110` (mass_incident, public_safety, crime,
+// assistance) outside `excludeCategories110`, or any 110 record whose text has a dispute word
+// (纠纷/吵架/打架/冲突 …). A 12345 complaint: a 12345 record of `kinds12345` (complaint, report, help).
+// Records handed over to the other platform (status transferred_out) are left out on both sides: the
+// matter carries on in the counterpart record, and an incident linked to its own transferred appeal is
+// one matter, not two platforms meeting at one place.
+//
+// Linked: a complaint and an incident received at most `days` days apart that
+//  - name the same entity (analytics/hotspots: the subject entity of title, else of the body start,
+//    by entityKey) in agreeing counties (equal, or one unknown/city-level), or
+//  - both carry coordinates within `radiusM` metres (300 m by default), and the incident is a dispute in
+//    the narrow sense: a dispute word in its text or one of `geoCategories110` (fights, gatherings,
+//    noise), and the complaint is about a matter disputes grow from (`geoCategories12345`,
+//    `geoWords12345`: quarrels, noise, street stalls, wages). A theft near a broken street light is no
+//    shared place.
+// Links are grouped per place: the entity (`cross_platform_place|ent:<key>@<county>`, county of the
+// incidents) or, linked by coordinates only, the incident's grid cell (`cross_platform_place|cell:<y>,<x>`,
+// cells `radiusM` wide). A place is raised with at least `min110` incidents and `min12345` complaints
+// linked, at least one of them received in the window. A cell group whose records all lie in an
+// entity group is not raised twice.
+//
+// Cost: the places active in the window are found in SQL: coarse name keys (two characters and a name
+// ending, e.g. 国际新城) named on both platforms over [from − days, to) and in the window (at most
+// MAX_NEEDLES, the most named first), and the cells of the window's records with coordinates. Then
+// both sides over [from − days, to) are read, only records containing such a name (their text is
+// segmented, memoised per text, for the exact entity key) or lying in a cell near an active one.
+import type { Finding } from '../../model/finding'
+import {
+  type Db, type Window, DAY, DT, categoryName, clip, countyName, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  seriesOf, timeParams,
+} from './common'
+import { COARSE_PARAMS, cellOf, coarseNamesSql, countyAgrees, distanceM, mostCommon, nonEmpty, placeName, textPlace } from './risk-cluster'
+
+export interface CrossPlatformPlaceConfig {
+  days: number
+  radiusM: number
+  kinds110: string[]
+  /** Dispute words that make any 110 record a dispute incident (title and body start). */
+  words110: string[]
+  excludeCategories110: string[]
+  kinds12345: string[]
+  /**
+   * Linked by coordinates alone only for these incidents: a dispute word in the text or one of these
+   * categories (fights, gatherings, noise). In a dense city every complaint has some 110 record within
+   * 500 m in three days; the broad kinds link by name only.
+   */
+  geoCategories110: string[]
+  /**
+   * …and only complaints about a matter that disputes grow from: one of these categories, or one of
+   * `geoWords12345` in the text (quarrels, noise, street stalls, wages). A street light out near a fight
+   * is no shared place.
+   */
+  geoCategories12345: string[]
+  geoWords12345: string[]
+  min110: number
+  min12345: number
+  /** Records read per side and call at most (latest first). */
+  maxRecords: number
+}
+
+export const DEFAULT_CROSS_PLATFORM_PLACE: CrossPlatformPlaceConfig = {
+  days: 3,
+  // Smaller than the risk clusters' 500 m: in a dense city a complaint has several 110 records within
+  // 500 m in three days by chance; within 300 m the chance neighbours are few.
+  radiusM: 300,
+  kinds110: ['mass_incident', 'public_safety', 'crime', 'assistance'],
+  words110: ['纠纷', '吵架', '争吵', '打架', '斗殴', '冲突', '殴打', '闹事', '聚集', '围堵', '扰民'],
+  excludeCategories110: ['POL_FRAUD', 'POL_ID_MISUSE', 'POL_HARASS_HOTLINE', 'POL_COMPLAINT', 'AST_LOST_PERSON'],
+  kinds12345: ['complaint', 'report', 'help'],
+  geoCategories110: ['POL_FIGHT', 'POL_MASS_GATHERING', 'POL_STABILITY', 'POL_EXTREME', 'POL_THREAT',
+    'POL_DOMESTIC_NOISE', 'POL_BUSINESS_NOISE', 'POL_RENOVATION_NOISE'],
+  geoCategories12345: ['DSP_NEIGHBOR', 'DSP_DOG', 'DSP_FAMILY_LABOR', 'CON_DISTURB', 'ENV_CONSTRUCTION_NOISE', 'ENV_STREET_VENDOR',
+    'ECO_WAGES', 'CSM_DISPUTE', 'EMG_SUDDEN'],
+  geoWords12345: ['纠纷', '吵架', '争吵', '打架', '冲突', '噪音', '噪声', '扰民', '吵闹', '聚集', '烧烤', '酒吧', 'KTV', '广场舞', '占道', '摊贩', '讨薪'],
+  min110: 1,
+  min12345: 2,
+  maxRecords: 20_000,
+}
+
+interface Row {
+  platform: string; source_id: string; t: number; lat: number | null; lon: number | null; county: string
+  cat: string; kind: string; unit: string; title: string; content: string
+  /** Read for a name (its text is segmented), and for an incident: may link by coordinates. */
+  byname?: number; geo_ok?: number
+}
+interface Item extends Row { idx: number; cell: [number, number] | null; key: string; surface: string; geoOk: boolean }
+
+const COLS = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, lat, lon, toString(county_code) AS county,
+  toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit,
+  if(confidential, '', substring(title, 1, 200)) AS title, if(confidential, '', substring(content, 1, 300)) AS content`
+const COLS_NO_TEXT = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, lat, lon, toString(county_code) AS county,
+  toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit`
+const TXT = `concat(title, ' ', substring(content, 1, 500))`
+/** Where a name is looked for: the title and the body start, as textPlace reads them. */
+const NAME_TXT = `concat(title, ' ', substring(content, 1, 150))`
+/** multiSearchAny takes at most 255 needles: longer lists are split into ORed calls. */
+const NEEDLES_PER_CALL = 200
+const MAX_NEEDLES = 500
+
+function items(rs: Row[], R: number, offset: number): Item[] {
+  return rs.map((r, i) => {
+    const lat = r.lat === null ? null : Number(r.lat), lon = r.lon === null ? null : Number(r.lon)
+    const geo = lat !== null && lon !== null && Number.isFinite(lat) && Number.isFinite(lon)
+    // Segmentation only where a name can link (rows read by coordinates alone need none).
+    const tp = r.byname === undefined || num(r.byname) === 1 ? textPlace(r.title, r.content, false) : null
+    return {
+      ...r, t: num(r.t), lat, lon, idx: offset + i, cell: geo ? cellOf(lat!, lon!, R) : null,
+      key: tp?.entity?.key ?? '', surface: tp?.entity?.surface ?? '', geoOk: num(r.geo_ok) === 1,
+    }
+  })
+}
+
+
+export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPlatformPlaceConfig = DEFAULT_CROSS_PLATFORM_PLACE): Promise<Finding[]> {
+  const D = Math.max(0, cfg.days) * DAY
+  const R = Math.max(50, cfg.radiusM) // (at least 50 m: see the cell encoding below)
+  const max = Math.max(1, Math.round(cfg.maxRecords))
+  const params: Record<string, unknown> = {
+    ...timeParams({ from: w.from - D, to: w.to, wfrom: w.from }), max,
+    k110: nonEmpty(cfg.kinds110), x110: nonEmpty(cfg.excludeCategories110), w110: nonEmpty(cfg.words110), k12345: nonEmpty(cfg.kinds12345), g110: nonEmpty(cfg.geoCategories110),
+    g12345: nonEmpty(cfg.geoCategories12345), gw12345: nonEmpty(cfg.geoWords12345),
+  }
+  const INC = `(platform = '110' AND status != 'transferred_out'
+    AND ((kind IN {k110:Array(String)} AND category_code NOT IN {x110:Array(String)})
+         OR multiSearchAnyCaseInsensitiveUTF8(${TXT}, {w110:Array(String)})))`
+  const CMP = `(platform = '12345' AND status != 'transferred_out' AND kind IN {k12345:Array(String)})`
+  const GEO_OK = `if(platform = '12345',
+    category_code IN {g12345:Array(String)} OR multiSearchAnyCaseInsensitiveUTF8(${TXT}, {gw12345:Array(String)}),
+    category_code IN {g110:Array(String)} OR multiSearchAnyCaseInsensitiveUTF8(${TXT}, {w110:Array(String)}))`
+  // The places active in the window, found in SQL (no text is segmented for them): coarse name keys
+  // (coarseNamesSql) named by an incident and by enough complaints over [from − days, to), one of
+  // them in the window; and the cells of the window's records with coordinates.
+  const names = await rows<{ ck: string; n: number }>(db,
+    `SELECT ck, count() AS n FROM (
+       SELECT arrayJoin(${coarseNamesSql(NAME_TXT)}) AS ck, ${INC} AS inc, received_at >= {wfrom:${DT}} AS inw
+       FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${INC} OR ${CMP}) AND confidential = 0)
+     GROUP BY ck HAVING countIf(inc) >= {min110:UInt32} AND countIf(NOT inc) >= {min12345:UInt32} AND countIf(inw) > 0
+     ORDER BY n DESC, ck LIMIT {needles:UInt32}`,
+    { ...params, ...COARSE_PARAMS, min110: Math.max(1, cfg.min110), min12345: Math.max(1, cfg.min12345), needles: MAX_NEEDLES })
+  const needles = names.map((r) => r.ck)
+  const geoActive = await rows<{ lat: number; lon: number }>(db,
+    `SELECT lat, lon FROM records FINAL WHERE ${rangeFinal('received_at', 'wfrom', 'to')} AND (${INC} OR ${CMP})
+       AND lat IS NOT NULL AND lon IS NOT NULL AND ${GEO_OK} LIMIT {max:UInt32}`, params)
+  const cells = new Set<string>()
+  // 5×5 cells: an active record's incident lies within radiusM of it, and that incident's other
+  // complaints within radiusM of the incident, so within 2·radiusM of the active record.
+  for (const g of geoActive) {
+    const [y, x] = cellOf(Number(g.lat), Number(g.lon), R)
+    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) cells.add(`${y + dy},${x + dx}`)
+  }
+  const nameConds: string[] = []
+  for (let c = 0; c * NEEDLES_PER_CALL < needles.length; c++) {
+    params[`n${c}`] = needles.slice(c * NEEDLES_PER_CALL, (c + 1) * NEEDLES_PER_CALL)
+    nameConds.push(`multiSearchAnyUTF8(${NAME_TXT}, {n${c}:Array(String)})`)
+  }
+  const byName = nameConds.length ? nameConds.join(' OR ') : '0'
+  let byCell = '0'
+  if (cells.size) {
+    // The cells as JavaScript computes them (cellOf), here in SQL with the same formula (a rounding
+    // difference at a cell's edge only moves a record to a neighbouring cell, which the margin covers).
+    // (a cell as one number, y · 10⁶ + x: unique while |x| < 5 · 10⁵, i.e. for cells of 45 m or wider)
+    params.cells = [...cells].map((s) => { const [y, x] = s.split(',').map(Number); return y * 1_000_000 + x })
+    params.deg = R / ((Math.PI / 180) * 6_371_000)
+    byCell = `(lat IS NOT NULL AND lon IS NOT NULL AND ${GEO_OK}
+                 AND toInt64(floor(assumeNotNull(lat) / {deg:Float64})) * 1000000
+                     + toInt64(floor(assumeNotNull(lon) * cos(radians(assumeNotNull(lat))) / {deg:Float64})) IN {cells:Array(Int64)})`
+  }
+  if (byName === '0' && byCell === '0') return []
+  // Both sides over [from − days, to), only where an active place can be.
+  const both = await rows<Row & { inc: number }>(db,
+    `SELECT * EXCEPT (ti, co), if(byname, substring(ti, 1, 200), '') AS title, if(byname, substring(co, 1, 300), '') AS content FROM (
+       SELECT ${COLS_NO_TEXT}, title AS ti, content AS co,
+              ${INC} AS inc, ${GEO_OK} AS geo_ok, confidential = 0 AND (${byName}) AS byname, ${byCell} AS bycell FROM records FINAL
+       WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${INC} OR ${CMP}))
+     WHERE byname OR bycell
+     ORDER BY t DESC, platform, source_id LIMIT {max:UInt32}`, params)
+  const inc = items(both.filter((r) => num(r.inc) === 1), R, 0)
+  const comp = items(both.filter((r) => num(r.inc) !== 1), R, inc.length)
+  if (!inc.length || !comp.length) return []
+
+  // Links, grouped per place.
+  const compByKey = new Map<string, Item[]>()
+  const compByCell = new Map<string, Item[]>()
+  for (const c of comp) {
+    if (c.key) (compByKey.get(c.key) ?? compByKey.set(c.key, []).get(c.key)!).push(c)
+    if (c.cell) { const k = `${c.cell[0]},${c.cell[1]}`; (compByCell.get(k) ?? compByCell.set(k, []).get(k)!).push(c) }
+  }
+  interface Group { place: string; incidents: Map<number, Item>; complaints: Map<number, Item>; byEntity: boolean }
+  const groups = new Map<string, Group>()
+  const add = (place: string, byEntity: boolean, i: Item, c: Item) => {
+    const g = groups.get(place) ?? groups.set(place, { place, incidents: new Map(), complaints: new Map(), byEntity }).get(place)!
+    g.incidents.set(i.idx, i)
+    g.complaints.set(c.idx, c)
+  }
+  for (const i of inc) {
+    const close = (c: Item) => Math.abs(c.t - i.t) <= D
+    if (i.key) for (const c of compByKey.get(i.key) ?? []) if (close(c) && countyAgrees(i.county, c.county)) add(`ent:${i.key}@${i.county}`, true, i, c)
+    if (i.cell) {
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++)
+        for (const c of compByCell.get(`${i.cell[0] + dy},${i.cell[1] + dx}`) ?? [])
+          if (i.geoOk && c.geoOk && close(c) && distanceM(i.lat!, i.lon!, c.lat!, c.lon!) <= R && !(i.key && c.key === i.key)) add(`cell:${i.cell[0]},${i.cell[1]}`, false, i, c)
+    }
+  }
+
+  const inWindow = (x: Item) => x.t >= w.from && x.t < w.to
+  const raised = [...groups.values()]
+    .filter((g) => g.incidents.size >= cfg.min110 && g.complaints.size >= cfg.min12345)
+    .filter((g) => [...g.incidents.values(), ...g.complaints.values()].some(inWindow))
+    .sort((a, b) => Number(b.byEntity) - Number(a.byEntity) || (b.incidents.size + b.complaints.size) - (a.incidents.size + a.complaints.size) || (a.place < b.place ? -1 : 1))
+  const covered = new Set<number>()
+  const out: Finding[] = []
+  const seen = new Set<string>()
+  for (const g of raised) {
+    const all = [...g.incidents.values(), ...g.complaints.values()]
+    if (!g.byEntity && all.every((x) => covered.has(x.idx))) continue
+    for (const x of all) covered.add(x.idx)
+    const fingerprint = clip(`cross_platform_place|${g.place}`)
+    if (seen.has(fingerprint)) continue
+    seen.add(fingerprint)
+    const incs = [...g.incidents.values()].sort((a, b) => a.t - b.t || a.idx - b.idx)
+    const comps = [...g.complaints.values()].sort((a, b) => a.t - b.t || a.idx - b.idx)
+    const sorted = [...all].sort((a, b) => a.t - b.t || a.idx - b.idx)
+    const county = mostCommon(incs.map((x) => x.county)) || mostCommon(comps.map((x) => x.county))
+    const key = g.byEntity ? g.place.slice(4, g.place.lastIndexOf('@')) : ''
+    const surface = key ? mostCommon(all.filter((x) => x.key === key).map((x) => x.surface)) || key : ''
+    const anchor = incs.find((x) => x.lat !== null) ?? null
+    const category = mostCommon(comps.map((x) => x.cat))
+    const units = [...new Set(all.map((x) => x.unit).filter(Boolean))].sort()
+    const days = Math.max(1, Math.ceil((sorted[sorted.length - 1].t - sorted[0].t) / DAY))
+    const mass = incs.some((x) => x.kind === 'mass_incident')
+    const severity = (incs.length >= 3 && comps.length >= 5) || (mass && comps.length >= 3) ? 'critical'
+      : incs.length >= 2 || comps.length >= 5 || mass ? 'high' : 'medium'
+    const cn = countyName(county)
+    // Samples from both platforms: up to 8 incidents, the rest complaints (latest first).
+    const samples = samplesOf([...incs.slice(-8).reverse(), ...comps.slice().reverse()])
+    out.push({
+      kind: 'cross_platform_place',
+      fingerprint,
+      title: clip(`${cn ? cn + ' ' : ''}${placeName(surface, anchor?.lat ?? null, anchor?.lon ?? null)}：${days}天内 110 纠纷警情 ${incs.length} 起、12345 诉求 ${comps.length} 件${category ? `（${categoryName(category)}）` : ''}`),
+      severity,
+      county_code: county,
+      category_code: category,
+      units,
+      first_seen: sorted[0].t,
+      last_seen: sorted[sorted.length - 1].t,
+      counts: {
+        records: all.length, incidents_110: incs.length, complaints_12345: comps.length, by_entity: g.byEntity ? 1 : 0,
+        span_days: Math.round(((sorted[sorted.length - 1].t - sorted[0].t) / DAY) * 10) / 10,
+        window_days: cfg.days, radius_m: R,
+      },
+      series: seriesOf(sorted.map((x) => x.t)),
+      samples,
+      query: recordsQuery(sorted.map((x) => ({ platform: x.platform, source_id: x.source_id }))),
+      ...routing(category, units),
+    })
+  }
+  return out
+}

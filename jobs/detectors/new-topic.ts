@@ -1,0 +1,283 @@
+// 新兴话题 (issue 7, 4b): topics rising fast. A topic's count in the last `windowHours` up to the
+// window's end against its daily average over the `baselineDays` whole Shanghai days before the day
+// holding the start of those hours:
+//   raised when n ≥ minCount, n ≥ factor × max(average, unseenAverage), from ≥ minCallers callers,
+//   with at least one of its records received in the window (a topic is raised again only with new records).
+// The average of a topic never seen in the baseline is `unseenAverage` (0.5 a day), so a first
+// appearance needs factor × 0.5 and minCount records. Days before the first stored record are not
+// baseline (a new system has no past); with fewer than `minBaselineDays` days of past nothing is judged.
+//
+// Topics, from the most specific:
+//  - `e:<entity key>|<problem key>`: the subject entity and the lexicon problem of the text
+//    (analytics/hotspots, the same keys as hot issues; problem '' when the lexicon finds none).
+//    Counted in JavaScript over the last window's records that name a place named at least minCount
+//    times in the window by a coarse SQL key (coarseNamesSql; at most `maxRecords`, latest first);
+//    their baseline over the records whose text contains the entity's name (SQL prefilter), read the
+//    same way.
+//  - `p:<problem key>`: records whose title or body start matches the problem's patterns (the patterns
+//    of analytics/hotspots/problems.ts, in SQL through Hyperscan: multiMatchAllIndices, UTF-8), window
+//    and baseline alike; a record can be in several.
+//  - `c:<category code>`: the unified category.
+// A topic whose records are mostly (≥ 80 %) those of a topic raised before it in that order is not
+// raised twice (an entity's new problem is not also a new category). Fingerprint `new_topic|<topic key>`.
+//
+// Cost: SQL reads bounded by [start of baseline, end) FINAL. Problem and category counts of a baseline
+// day are cached per process and day, and counted again only when that day's data changed (its row
+// count or latest ingested_at), so hourly runs count 14 days once. Text is segmented (memoised per
+// text) only for the window's records naming a frequently named place (at most `maxRecords`) and for
+// the baseline records naming a candidate entity (at most `maxBaselineRecords`).
+import type { Finding } from '../../model/finding'
+import { PROBLEMS, PROBLEM_BY_KEY } from '../../analytics/hotspots/problems'
+import {
+  type Db, type Window, DAY, DT, HOUR, alignStart, categoryName, clip, countyName, monthsOf, num, rangeFinal, recordsQuery,
+  routing, rows, samplesOf, seriesOf, shDay, timeParams,
+} from './common'
+import { COARSE_PARAMS, coarseNamesSql, mostCommon, textPlace } from './risk-cluster'
+
+export interface NewTopicConfig {
+  windowHours: number
+  baselineDays: number
+  minBaselineDays: number
+  minCount: number
+  factor: number
+  unseenAverage: number
+  minCallers: number
+  /** Which kinds of topic are looked for. */
+  entities: boolean
+  problems: boolean
+  categories: boolean
+  /** Records read for text per call at most (latest first): the window's, and the baseline's naming a candidate entity. */
+  maxRecords: number
+  maxBaselineRecords: number
+}
+
+export const DEFAULT_NEW_TOPIC: NewTopicConfig = {
+  windowHours: 24,
+  baselineDays: 14,
+  minBaselineDays: 7,
+  minCount: 5,
+  factor: 3,
+  unseenAverage: 0.5,
+  minCallers: 2,
+  entities: true,
+  problems: true,
+  categories: true,
+  maxRecords: 50_000,
+  maxBaselineRecords: 20_000,
+}
+
+interface Rec { platform: string; source_id: string; t: number; county: string; cat: string; caller_key: string; unit: string; title: string; content: string }
+interface Topic { key: string; label: string; recs: Rec[]; base: number; baseDays: Map<string, number> }
+
+const COLS = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, toString(county_code) AS county,
+  toString(category_code) AS cat, caller_key, toString(unit_code) AS unit,
+  if(confidential, '', substring(title, 1, 200)) AS title, if(confidential, '', substring(content, 1, 300)) AS content`
+const TXT = `concat(title, ' ', substring(content, 1, 600))`
+const NEEDLES_PER_CALL = 200
+const MAX_NEEDLES = 500
+/** Where a name is looked for: the title and the body start, as textPlace reads them. */
+const NAME_TXT = `concat(title, ' ', substring(content, 1, 150))`
+
+const needleOf = (key: string) => (key.length > 3 && key.endsWith('公司') ? key.slice(0, -2) : key)
+const callersOf = (rs: Rec[]) => new Set(rs.filter((r) => r.caller_key).map((r) => r.caller_key)).size + rs.filter((r) => !r.caller_key).length
+/** A problem's patterns as one RE2 expression (the lexicon uses only syntax RE2 shares with JavaScript). */
+const problemRe = (key: string) => (PROBLEM_BY_KEY.get(key)?.patterns ?? []).map((p) => `(?:${p.source})`).join('|')
+const entityTopic = (key: string, problem: string | null) => `e:${key}|${problem ?? ''}`
+
+/**
+ * The problem and category topics of a record, in SQL: `p:<key>` for each problem whose patterns match
+ * (Hyperscan, multiMatchAllIndices, UTF-8), `c:<code>` for its category. One row per topic (arrayJoin).
+ */
+const PROBLEM_PARAMS: Record<string, unknown> = { pres: PROBLEMS.map((pr) => problemRe(pr.key)), pkeys: PROBLEMS.map((pr) => `p:${pr.key}`) }
+const TOPICS_SQL = `arrayJoin(arrayConcat(
+    arrayMap(i -> {pkeys:Array(String)}[i], multiMatchAllIndices(${TXT}, {pres:Array(String)})),
+    if(category_code != '', [concat('c:', toString(category_code))], [])))`
+
+interface DayCounts { sig: string; counts: Map<string, number> }
+/** Per database, per Shanghai day of the baseline: its topic counts and the data signature they were counted for. */
+const dayCache = new WeakMap<Db, Map<string, DayCounts>>()
+const DAY_CACHE_MAX = 400
+
+/**
+ * Topic counts per whole day of [bf, bEnd). A past day's counts change only when its data does: each
+ * day's signature (rows of any version, latest ingested_at) is read without FINAL, and only days
+ * whose signature changed are counted again. An hourly pass thus counts the 14 days once, not hourly.
+ */
+async function baselineDays(db: Db, bf: number, bEnd: number): Promise<Map<string, Map<string, number>>> {
+  const cache = dayCache.get(db) ?? dayCache.set(db, new Map()).get(db)!
+  const tp = timeParams({ from: bf, to: bEnd })
+  const sigs = await rows<{ d: string; n: number; m: string }>(db,
+    `SELECT toString(toDate(received_at)) AS d, count() AS n, toString(max(ingested_at)) AS m FROM records
+     WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}}
+     GROUP BY d`, tp)
+  const stale = sigs.filter((s) => cache.get(s.d)?.sig !== `${s.n}|${s.m}`)
+  if (stale.length) {
+    const counted = await rows<{ d: string; topic: string; n: number }>(db,
+      `SELECT toString(toDate(received_at)) AS d, ${TOPICS_SQL} AS topic, count() AS n FROM records FINAL
+       WHERE ${rangeFinal('received_at', 'from', 'to')} AND toString(toDate(received_at)) IN {days:Array(String)}
+       GROUP BY d, topic`, { ...tp, ...PROBLEM_PARAMS, days: stale.map((s) => s.d) })
+    for (const s of stale) cache.set(s.d, { sig: `${s.n}|${s.m}`, counts: new Map() })
+    for (const c of counted) cache.get(c.d)?.counts.set(c.topic, num(c.n))
+    while (cache.size > DAY_CACHE_MAX) cache.delete(cache.keys().next().value!)
+  }
+  return new Map(sigs.map((s) => [s.d, cache.get(s.d)!.counts]))
+}
+
+export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = DEFAULT_NEW_TOPIC): Promise<Finding[]> {
+  const end = w.to
+  const ps = end - Math.max(1, cfg.windowHours) * HOUR
+  // Baseline: the whole Shanghai days before the day holding the window's start.
+  const bEnd = alignStart(ps, DAY)
+  const bf = bEnd - Math.max(1, Math.round(cfg.baselineDays)) * DAY
+  const max = Math.max(1, Math.round(cfg.maxRecords))
+  const winFrom = Math.max(w.from, ps)
+  const p = { ...timeParams({ from: ps, to: end, bfrom: bf, bto: bEnd, wfrom: winFrom }), max }
+
+  // Days of past: from the first stored record's day on (records without FINAL: any version says data existed).
+  const firstRow = await rows<{ first: number | null }>(db,
+    `SELECT toUnixTimestamp64Milli(min(received_at)) AS first FROM records
+     WHERE ${monthsOf('received_at', 'bfrom', 'to')} AND received_at >= {bfrom:${DT}}`, p)
+  const first = firstRow.length && firstRow[0].first !== null && num(firstRow[0].first) > 0 ? num(firstRow[0].first) : end
+  const baseDays = Math.max(0, (bEnd - Math.max(bf, alignStart(first, DAY))) / DAY)
+  if (baseDays < cfg.minBaselineDays) return []
+  const M = Math.max(1, cfg.minCount)
+  const raisable = (n: number, callers: number, base: number) =>
+    n >= M && callers >= cfg.minCallers && n >= cfg.factor * Math.max(base / baseDays, cfg.unseenAverage)
+
+  const topics: Topic[] = []
+
+  // Entity + problem topics, from the text of the last window's records.
+  if (cfg.entities) {
+    // Only records naming a place several times named in the window are segmented: coarse name keys
+    // (coarseNamesSql) counted in SQL first.
+    const names = await rows<{ ck: string; n: number }>(db,
+      `SELECT ck, count() AS n FROM (
+         SELECT arrayJoin(${coarseNamesSql(NAME_TXT)}) AS ck, received_at >= {wfrom:${DT}} AS inw
+         FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND confidential = 0)
+       GROUP BY ck HAVING n >= {min:UInt32} AND countIf(inw) > 0 ORDER BY n DESC, ck LIMIT {needles:UInt32}`,
+      { ...p, ...COARSE_PARAMS, min: M, needles: MAX_NEEDLES })
+    const wp: Record<string, unknown> = { ...p }
+    const wconds: string[] = []
+    for (let c = 0; c * NEEDLES_PER_CALL < names.length; c++) {
+      wp[`n${c}`] = names.slice(c * NEEDLES_PER_CALL, (c + 1) * NEEDLES_PER_CALL).map((r) => r.ck)
+      wconds.push(`multiSearchAnyUTF8(${NAME_TXT}, {n${c}:Array(String)})`)
+    }
+    const recs = wconds.length ? (await rows<Rec>(db,
+      `SELECT ${COLS} FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${wconds.join(' OR ')})
+       ORDER BY received_at DESC, platform, source_id LIMIT {max:UInt32}`, wp)).map((r) => ({ ...r, t: num(r.t) })) : []
+    const byTopic = new Map<string, { recs: Rec[]; key: string; problem: string | null; surfaces: string[] }>()
+    for (const r of recs) {
+      const tp = textPlace(r.title, r.content)
+      if (!tp.entity) continue
+      const k = entityTopic(tp.entity.key, tp.problem)
+      const g = byTopic.get(k) ?? byTopic.set(k, { recs: [], key: tp.entity.key, problem: tp.problem, surfaces: [] }).get(k)!
+      g.recs.push(r)
+      g.surfaces.push(tp.entity.surface)
+    }
+    const cands = [...byTopic].filter(([, g]) => g.recs.length >= M && callersOf(g.recs) >= cfg.minCallers && g.recs.some((r) => r.t >= winFrom))
+    if (cands.length) {
+      // Baseline: records before the window whose text names a candidate's entity, read the same way.
+      const needles = [...new Set(cands.map(([, g]) => needleOf(g.key)))].sort()
+      const bp: Record<string, unknown> = { ...timeParams({ from: bf, to: bEnd }), max: Math.max(1, Math.round(cfg.maxBaselineRecords)) }
+      const conds: string[] = []
+      for (let c = 0; c * NEEDLES_PER_CALL < needles.length; c++) {
+        bp[`n${c}`] = needles.slice(c * NEEDLES_PER_CALL, (c + 1) * NEEDLES_PER_CALL)
+        conds.push(`multiSearchAnyCaseInsensitiveUTF8(${NAME_TXT}, {n${c}:Array(String)})`)
+      }
+      const past = await rows<Rec>(db,
+        `SELECT ${COLS} FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${conds.join(' OR ')})
+         ORDER BY received_at DESC, platform, source_id LIMIT {max:UInt32}`, bp)
+      const baseBy = new Map<string, Map<string, number>>()
+      for (const r of past) {
+        const tp = textPlace(r.title, r.content)
+        if (!tp.entity) continue
+        const k = entityTopic(tp.entity.key, tp.problem)
+        const m = baseBy.get(k) ?? baseBy.set(k, new Map()).get(k)!
+        const d = shDay(num(r.t))
+        m.set(d, (m.get(d) ?? 0) + 1)
+      }
+      for (const [k, g] of cands) {
+        const bd = baseBy.get(k) ?? new Map()
+        const problem = g.problem ? PROBLEM_BY_KEY.get(g.problem)?.label ?? '' : ''
+        topics.push({ key: k, label: `${mostCommon(g.surfaces) || g.key}${problem ? ' ' + problem : ''}`, recs: g.recs, base: [...bd.values()].reduce((a, b) => a + b, 0), baseDays: bd })
+      }
+    }
+  }
+
+  // Problem and category topics: counted in SQL, window and baseline alike (baseline days cached).
+  const sqlTopics: { key: string; label: string; where: string; params: Record<string, unknown>; base: Map<string, number> }[] = []
+  if (cfg.problems || cfg.categories) {
+    const days = await baselineDays(db, bf, bEnd)
+    const cur = await rows<{ topic: string; n: number; callers: number; inw: number }>(db,
+      `SELECT topic, count() AS n, uniqExactIf(caller_key, caller_key != '') + countIf(caller_key = '') AS callers,
+              countIf(t >= {wfrom:${DT}}) AS inw
+       FROM (SELECT received_at AS t, caller_key, ${TOPICS_SQL} AS topic FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')})
+       GROUP BY topic HAVING n >= {min:UInt32}`, { ...p, ...PROBLEM_PARAMS, min: M })
+    for (const c of cur) {
+      const isP = c.topic.startsWith('p:')
+      if ((isP && !cfg.problems) || (!isP && !cfg.categories) || num(c.inw) < 1) continue
+      const perDay = new Map<string, number>()
+      for (const [d, m] of days) { const k = m.get(c.topic); if (k) perDay.set(d, k) }
+      const base = [...perDay.values()].reduce((x, y) => x + y, 0)
+      if (!raisable(num(c.n), num(c.callers), base)) continue
+      if (isP) {
+        const pr = PROBLEM_BY_KEY.get(c.topic.slice(2))
+        if (!pr) continue
+        sqlTopics.push({ key: c.topic, label: pr.label, where: `multiMatchAny(${TXT}, [{re:String}])`, params: { re: problemRe(pr.key) }, base: perDay })
+      } else {
+        const cat = c.topic.slice(2)
+        sqlTopics.push({ key: c.topic, label: categoryName(cat), where: `category_code = {cat:String}`, params: { cat }, base: perDay })
+      }
+    }
+  }
+  for (const st of sqlTopics) {
+    const recs = (await rows<Rec>(db,
+      `SELECT ${COLS} FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND ${st.where}
+       ORDER BY received_at DESC, platform, source_id LIMIT {max:UInt32}`, { ...p, ...st.params })).map((r) => ({ ...r, t: num(r.t) }))
+    topics.push({ key: st.key, label: st.label, recs, base: [...st.base.values()].reduce((x, y) => x + y, 0), baseDays: st.base })
+  }
+
+  // Raise, most specific first; a topic mostly made of records already raised is left out.
+  const order = (k: string) => (k.startsWith('e:') ? 0 : k.startsWith('p:') ? 1 : 2)
+  topics.sort((a, b) => order(a.key) - order(b.key) || b.recs.length - a.recs.length || (a.key < b.key ? -1 : 1))
+  const raisedRecs = new Set<string>()
+  const out: Finding[] = []
+  for (const tp of topics) {
+    const n = tp.recs.length
+    if (!raisable(n, callersOf(tp.recs), tp.base) || !tp.recs.some((r) => r.t >= winFrom)) continue
+    const ids = tp.recs.map((r) => `${r.platform}|${r.source_id}`)
+    if (ids.filter((i) => raisedRecs.has(i)).length >= 0.8 * n) continue
+    for (const i of ids) raisedRecs.add(i)
+    const avg = tp.base / baseDays
+    const ratio = n / Math.max(avg, cfg.unseenAverage)
+    const sorted = [...tp.recs].sort((a, b) => a.t - b.t || (a.source_id < b.source_id ? -1 : 1))
+    const county = mostCommon(sorted.map((r) => r.county))
+    const category = tp.key.startsWith('c:') ? tp.key.slice(2) : mostCommon(sorted.map((r) => r.cat))
+    const units = [...new Set(sorted.map((r) => r.unit).filter(Boolean))].sort()
+    const severity = ratio >= 3 * cfg.factor || n >= 4 * M || (tp.base === 0 && n >= 2 * M) ? 'high' : 'medium'
+    const cn = tp.key.startsWith('e:') ? countyName(county) : ''
+    const series = seriesOf(sorted.map((r) => r.t))
+    const daysMap = new Map(series.map((s) => [s.day, s.n]))
+    for (const [d, k] of tp.baseDays) daysMap.set(d, (daysMap.get(d) ?? 0) + k)
+    out.push({
+      kind: 'new_topic',
+      fingerprint: clip(`new_topic|${tp.key}`),
+      title: clip(`新兴话题：${cn ? cn + ' ' : ''}${tp.label}（${Math.round(cfg.windowHours)}小时 ${n} 件，此前日均 ${Math.round(avg * 10) / 10} 件）`),
+      severity,
+      county_code: county,
+      category_code: category,
+      units,
+      first_seen: sorted[0].t,
+      last_seen: sorted[sorted.length - 1].t,
+      counts: {
+        records: n, callers: callersOf(tp.recs), baseline_records: tp.base, baseline_days: Math.round(baseDays * 10) / 10,
+        baseline_daily: Math.round(avg * 100) / 100, ratio: Math.round(ratio * 10) / 10, window_hours: cfg.windowHours,
+      },
+      series: [...daysMap].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([day, k]) => ({ day, n: k })),
+      samples: samplesOf([...sorted].reverse()),
+      query: recordsQuery(sorted),
+      ...routing(category, units),
+    })
+  }
+  return out
+}
