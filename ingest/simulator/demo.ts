@@ -6,7 +6,7 @@ import { runSimulator } from './run'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export function startDemo(baseUrl: string, cfg: Config, log: Logger, opts: { backfillDays?: number; /** a source token (main.ts creates one per start) */ token?: string } = {}) {
+export function startDemo(baseUrl: string, cfg: Config, log: Logger, opts: { backfillDays?: number; /** a source token (main.ts creates one per start) */ token?: string; /** planted scenarios (default on: their live part completes within 20 minutes of the start); false for none */ scenarios?: boolean | { spanMs?: number } } = {}) {
   const ac = new AbortController()
   const dlog = log.child({ part: 'simulator' })
   async function post(kind: 'records' | 'events', ndjson: string): Promise<void> {
@@ -29,6 +29,8 @@ export function startDemo(baseUrl: string, cfg: Config, log: Logger, opts: { bac
     days: opts.backfillDays ?? cfg.DEMO_DAYS,
     seed: cfg.DEMO_SEED,
     tickMs: 1000,
+    // Planted scenarios, so a new user sees raised items and hot issues within minutes.
+    scenarios: opts.scenarios === false ? false : opts.scenarios === true || opts.scenarios === undefined ? { spanMs: 20 * 60_000 } : opts.scenarios,
     log: dlog,
     signal: ac.signal,
   }).catch((e: Error) => {

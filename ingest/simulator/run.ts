@@ -1,7 +1,7 @@
 // Drives a Simulator against an ingest sink: backfill first, then live ticks until aborted.
 // The sink is injected (the app POSTs NDJSON to its own /api/ingest/records|events), so this
 // file knows nothing about HTTP and tests can collect the lines directly.
-import { type Batch, Simulator } from './simulator'
+import { type Batch, Simulator, type SimulatorOptions } from './simulator'
 
 export type PostFn = (kind: 'records' | 'events', ndjson: string) => Promise<void>
 export interface Log {
@@ -16,6 +16,8 @@ export interface RunOptions {
   tickMs?: number // default 1000
   log?: Log
   signal?: AbortSignal
+  /** Planted scenarios (see scenarios.ts); default off. */
+  scenarios?: SimulatorOptions['scenarios']
   /** Clock, for tests (default Date.now). */
   clock?: () => number
 }
@@ -60,7 +62,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export async function runSimulator(opts: RunOptions): Promise<void> {
   const { post, scale = 0.3, days = 7, seed = 1, tickMs = 1000, log = silent, signal, clock = Date.now } = opts
-  const sim = new Simulator({ seed, scale, now: clock() })
+  const sim = new Simulator({ seed, scale, now: clock(), scenarios: opts.scenarios })
   const started = clock()
   let records = 0
   let events = 0

@@ -11,6 +11,7 @@ import { PhonePool } from './phones'
 import { Rng, hash32 } from './random'
 import { DAILY_VOLUME, DAY_MS, HOUR_MS, expectedPerHour } from './rhythm'
 import { matterChanges } from './snapshot'
+import { type PlantedScenario, type ScenarioOptions, planScenarios, scenarioPlans } from './scenarios'
 
 export interface SimulatorOptions {
   seed?: number
@@ -18,6 +19,11 @@ export interface SimulatorOptions {
   scale?: number
   /** The simulated present, epoch ms (default: the wall clock). */
   now?: number
+  /**
+   * Plant the scenarios of scenarios.ts (what the detectors should raise) into the history and the
+   * live stream: true, or their options (anchor: the simulated now; default off).
+   */
+  scenarios?: boolean | Partial<Omit<ScenarioOptions, 'seed'>>
 }
 export interface Batch {
   records: RecordInput[]
@@ -42,14 +48,21 @@ export class Simulator {
   private future: MatterPlan[] = [] // planned, not yet received (sorted by arrival)
   private heap: Open[] = []
   private phones: PhonePool
+  /** The planted scenarios with their ground truth (empty unless the option is on). */
+  readonly scenarios: PlantedScenario[] = []
+  private planted: MatterPlan[] = []
 
-  constructor({ seed = 1, scale = 0.3, now = Date.now() }: SimulatorOptions = {}) {
+  constructor({ seed = 1, scale = 0.3, now = Date.now(), scenarios = false }: SimulatorOptions = {}) {
     this.seed = seed
     this.scale = scale
     this.now = now
     this.nextSlot = Math.floor(now / HOUR_MS) * HOUR_MS
     // Repeat callers: a pool about a fifth of a day's callers.
     this.phones = new PhonePool(seed, ((DAILY_VOLUME['12345'] + DAILY_VOLUME['110']) * scale) / 5)
+    if (scenarios) {
+      this.scenarios = planScenarios({ seed, anchor: now, ...(typeof scenarios === 'object' ? scenarios : {}) })
+      this.planted = scenarioPlans(this.scenarios)
+    }
   }
 
   /** Matters held in memory (open or about to arrive): bounded by volume × lifetime. */
@@ -114,6 +127,10 @@ export class Simulator {
       const n = rng.poisson(expectedPerHour(p, slot, this.scale))
       const times = Array.from({ length: n }, () => slot + Math.floor(rng.next() * HOUR_MS)).sort((a, b) => a - b)
       times.forEach((t, k) => out.push(planMatter(rng, p, t, { seq: k + 1, phones: this.phones })))
+    }
+    for (const p of this.planted) {
+      const t = p.records[0].fixed.received_at
+      if (t >= slot && t < slot + HOUR_MS) out.push(p)
     }
     return out.sort((a, b) => a.records[0].fixed.received_at - b.records[0].fixed.received_at)
   }
