@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest'
 import { findHotIssues, hotIssueToFinding, type HotRecord } from '../analytics/hotspots/hot-issues'
 import { entityKey, extractEntities } from '../analytics/hotspots/entities'
+import { detectProblem } from '../analytics/hotspots/problems'
 import { tag, cleanText, MAX_SEGMENT_CHARS } from '../analytics/hotspots/segment'
 import { heatIndex } from '../analytics/hotspots/heat'
 import { Finding } from '../model/finding'
@@ -214,5 +215,76 @@ describe('hot issues', () => {
     expect(f.fingerprint).toBe(a[0].fingerprint)
     expect(f.samples.length).toBeLessThanOrEqual(10)
     expect(f.query).toContain('records FINAL')
+  })
+})
+
+describe('noise that must not make hot issues (seen on the simulated wall)', () => {
+  const window = { from: FROM, to: NOW }
+  const keys = (s: string) => extractEntities(tag(s)).map((e) => e.key)
+
+  it('never takes a kind of shop for a place', () => {
+    for (const k of ['家具城', '超市', '烧烤店', '火锅店', '健身房', '汽修店', '药店', '便利店', '建材城', '大超市']) expect(entityKey(k), k).toBe('')
+    expect(keys('本人在金水区东风路的家具城买的商品，回家发现有质量问题')).toEqual(['东风路'])
+    expect(keys('家具城拒绝退货')).toEqual([])
+    // the same kind of shop all over the city is no hot issue
+    const shops = ['410102', '410103', '410104', '410105', '410108'].map((c, i) =>
+      appeal('家具城拒绝退货', `在家具城买的沙发有质量问题，商家不给退，第${i}家。`, 2 + i, `s${i}`, { county_code: c }))
+    expect(findHotIssues(shops, { window })).toEqual([])
+  })
+
+  it('reads no road in common words ending like one (车到半路, 司机绕路)', () => {
+    expect(keys('坐网约车到半路司机说不顺路，让我下车')).toEqual([])
+    expect(keys('出租车司机绕路多收了钱')).toEqual([])
+    expect(keys('金水区北下街街道丰产路靠近阳光小区')).not.toContain('北下街')
+  })
+
+  it('keeps one road name in two counties apart, and needs more appeals for a road', () => {
+    const road = (county: string, tag: string, n: number) => Array.from({ length: n }, (_, i) =>
+      appeal('新华路占道经营', `新华路每天傍晚流动摊贩占道经营，行人只能走机动车道（${tag}${i}）。`, 2 + i, `${tag}${i}`, { county_code: county }))
+    const hs = findHotIssues([...road('410181', 'x', 6), ...road('410184', 'y', 6)], { window })
+    expect(hs.map((h) => [h.fingerprint, h.counts.records, h.county_code]).sort()).toEqual([
+      ['hot_issue|新华路@410181|road_occupation', 6, '410181'],
+      ['hot_issue|新华路@410184|road_occupation', 6, '410184'],
+    ])
+    expect(hs.every((h) => h.entity_key === '新华路' && h.title === '新华路 占道经营')).toBe(true)
+    // three appeals make an estate's hot issue, not a road's
+    expect(findHotIssues(road('410181', 'z', 3), { window })).toEqual([])
+  })
+
+  it('counts only related 110 incidents in the same county, and never more than the appeals', () => {
+    const appeals = [1, 2, 3].map((d) => appeal('枫林家园停水', `枫林家园从昨天开始停水，没有通知（${d}）。`, 10 + d * 0.3, `w${d}`))
+    const incident = (id: string, day: number, title: string, content: string, county = '410105'): HotRecord =>
+      ({ ...appeal(title, content, day, `p${id}`, { county_code: county }), platform: '110', source_id: id })
+    const incidents = [
+      ...Array.from({ length: 8 }, (_, i) => incident(`J-W${i}`, 10.5, '枫林家园停水', `枫林家园停水好几天了，居民情绪激动（${i}）。`)),
+      incident('J-X1', 10.5, '枫林家园停水', '枫林家园停水，居民围堵物业。', '410102'), // another county's 枫林家园
+      incident('J-X2', 2, '枫林家园有人打架', '枫林家园门口两人因琐事打架。'), // another matter, a week before
+    ]
+    const [h] = findHotIssues([...appeals, ...incidents], { window })
+    expect(h.entity_key).toBe('枫林家园')
+    expect(h.counts.platform_110).toBe(8)
+    expect(h.heat_parts.linked110).toBe(3)
+    expect(h.heat).toBe(heatIndex(h.heat_parts))
+  })
+
+  it('reads 绿都公寓 however jieba splits it', () => {
+    expect(keys('绿都公寓楼下烧烤油烟扰民')).toEqual(['绿都公寓'])
+    expect(keys('绿都公寓饭店排烟管道对着居民窗户')).toEqual(['绿都公寓'])
+    expect(keys('我住在绿都公寓，楼下几家烧烤店')).toEqual(['绿都公寓'])
+    expect(keys('投诉绿都公寓底商油烟')).toEqual(['绿都公寓'])
+    expect(keys('反映一下文化路上的兴达搅拌站，每天粉尘很大')).toEqual(['文化路', '兴达搅拌站'])
+    expect(entityKey('兴达混凝土搅拌站')).toBe('兴达搅拌站')
+    expect(entityKey('混凝土搅拌站')).toBe('')
+  })
+
+  it('makes a mixing plant its own problem, not construction noise', () => {
+    expect(detectProblem('兴达搅拌站扬尘严重', '反映一下文化路上的兴达搅拌站，罐车进出带的泥土满路都是，一刮风尘土飞扬。')?.key).toBe('mixing_plant')
+    expect(detectProblem('翠湖新城工地夜间施工', '工地通宵作业，搅拌机的声音吵得人睡不着。')?.key).toBe('construction_noise')
+    const hs = findHotIssues([
+      appeal('兴达搅拌站扬尘严重', '兴达搅拌站每天粉尘很大，窗户都不敢开。', 3, 'm1'),
+      appeal('投诉兴达搅拌站灰尘大', '我家住在兴达搅拌站附近，露天堆放砂石没有覆盖，灰尘到处飘。', 4, 'm2'),
+      appeal('兴达混凝土搅拌站车辆进出尘土飞扬', '罐车进出带的泥土满路都是，一刮风尘土飞扬。', 5, 'm3'),
+    ], { window })
+    expect(hs.map((h) => [h.entity_key, h.problem_key, h.title, h.counts.records])).toEqual([['兴达搅拌站', 'mixing_plant', '兴达搅拌站 扬尘污染', 3]])
   })
 })

@@ -12,7 +12,11 @@ export interface HeatParts {
   secondHalf: number
   /** S: concentration, 1 − (last − first appeal) / window length, in [0, 1]. */
   concentration: number
-  /** L: 110 incidents in the window naming the same entity. */
+  /**
+   * L: 110 incidents in the window naming the same entity in the same county (when known), about the
+   * same problem (or, when the incident names none, within a day of the appeals; on a road, both), at
+   * most V: incidents never outweigh the appeals that make the issue.
+   */
   linked110: number
 }
 
@@ -22,7 +26,7 @@ export const HEAT_WEIGHTS = { volume: 10, callers: 15, growth: 8, concentration:
 export const HEAT_FORMULA =
   'heat = 10·ln(1+V) + 15·ln(1+C) + 8·clamp(ln((n2+1)/(n1+1)), −1, 2) + 5·S + 12·ln(1+L); ' +
   'V = appeals (copies of one text by one caller count once), C = distinct callers, n1/n2 = appeals in the first/second half of the window, ' +
-  'S = 1 − span/window (concentration in time), L = 110 incidents naming the same entity; rounded to one decimal'
+  'S = 1 − span/window (concentration in time), L = 110 incidents naming the same entity in the same county and about the same problem (or within a day of the appeals), at most V; rounded to one decimal'
 
 /**
  * heat = 10·ln(1+V) + 15·ln(1+C) + 8·clamp(ln((n2+1)/(n1+1)), −1, 2) + 5·S + 12·ln(1+L)
@@ -32,7 +36,8 @@ export const HEAT_FORMULA =
  * - growth: rising issues (more appeals in the second half of the window) rank above fading ones;
  *   clamped so a first appearance does not outweigh the counts;
  * - concentration: the same count within a few days is hotter than spread over the whole window;
- * - linked 110 incidents: the same place also reached the police desk, a sign of escalation.
+ * - linked 110 incidents: the same place also reached the police desk about the same matter, a sign of
+ *   escalation; capped at V so a busy place's unrelated incidents cannot make a hot issue of a few appeals.
  *
  * Examples: 3 appeals by 3 callers spread over the whole window, 1 then 2 → 10·ln4 + 15·ln4 + 8·ln1.5 + 0 = 37.9
  * (2 then 1: 31.4); 10 appeals by 8 callers within 3 days of 14, all in the second half, 2 linked 110

@@ -12,13 +12,20 @@
 //    groups among themselves by similarity, named by their most shared content word;
 // 4. appeals naming no entity that are copies of a grouped appeal (Jaccard ≥ COPY_THRESHOLD) join it:
 //    copied and re-posted texts often drop or garble the name;
-// 5. 110 incidents naming the same entity are counted as linked; copies of one text by one caller are
-//    counted once in the volume; the heat index (heat.ts) ranks the groups.
+// 5. 110 incidents naming the same entity in the same county and about the same problem (or within a
+//    day of the appeals) are counted as linked, at most as many as the appeals; copies of one text by
+//    one caller are counted once in the volume; the heat index (heat.ts) ranks the groups.
+// One name can be several places: road names repeat across counties (北环路, 新华路), and so do plain
+// estate names; a road, and a name found in several counties with none holding 70% of its mentions,
+// is grouped per county where the county is known (the fingerprint then carries `@<county code>`).
+// Roads are mostly the address rather than the subject, and problems named only by a shared word are
+// vague: such groups need more appeals (by default 6 on a road instead of 3, and 2 more with a
+// shared-word problem, 4 more on a road).
 // Output does not depend on input order: records are sorted by (platform, source_id) first, and every
 // tie is broken by a stable key.
 import { tag, cleanText } from './segment'
 import { extractEntities, TYPE_RANK, type EntityMention } from './entities'
-import { detectProblem, contentWords, topWord, mentionsNight, PROBLEM_BY_KEY } from './problems'
+import { detectProblem, contentWords, topWord, mentionsNight, mentionsDust, mentionsNoise, PROBLEM_BY_KEY } from './problems'
 import { bigrams, jaccard, similarAtLeast, UnionFind, COPY_THRESHOLD, TOPIC_THRESHOLD } from './similarity'
 import { heatIndex, heatSeverity, HEAT_FORMULA, type HeatParts } from './heat'
 import type { Finding, RecordRef } from '../../model/finding'
@@ -38,7 +45,7 @@ export interface HotRecord {
 }
 
 export interface HotIssue {
-  /** Stable identity: `hot_issue|<entity key>|<problem key>`; the same issue next week has the same one. */
+  /** Stable identity: `hot_issue|<entity key>[@<county code>]|<problem key>` (the county for names kept apart per county); the same issue next week has the same one. */
   fingerprint: string
   /** Plain Chinese: the entity as most appeals write it, then the problem, e.g. "XX小区 夜间施工噪音扰民". */
   title: string
@@ -92,13 +99,15 @@ interface Analysed {
   bigrams: Set<string>
   words: string[]
   night: boolean
+  dust: boolean
+  noisy: boolean
 }
 
 const is110 = (r: HotRecord) => r.platform === '110'
 const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 const refOf = (r: HotRecord): RecordRef => ({ platform: r.platform === '110' ? '110' : '12345', source_id: r.source_id })
 
-type TextFacts = Pick<Analysed, 'mentions' | 'problemKey' | 'words' | 'night'>
+type TextFacts = Pick<Analysed, 'mentions' | 'problemKey' | 'words' | 'night' | 'dust' | 'noisy'>
 
 /**
  * Segmentation is the cost of a pass (~0.5 ms per appeal); the wall asks for the same window again and
@@ -132,6 +141,8 @@ function textFacts(title: string, content: string): TextFacts {
     problemKey: detectProblem(title, content)?.key ?? null,
     words: contentWords([...tTokens, ...cTokens], nameWords).filter((w) => ![...nameWords].some((n) => n.includes(w))),
     night: mentionsNight(`${title} ${content}`),
+    dust: mentionsDust(`${title} ${content}`),
+    noisy: mentionsNoise(`${title} ${content}`),
   }
   memo.set(key, facts)
   if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!)
@@ -191,6 +202,23 @@ const shanghaiDay = (t: number) => new Date(t + 8 * 3600_000).toISOString().slic
 // A city-level code (ends in 00) says no more than "somewhere in the city".
 const isCountyCode = (c: string) => /^\d{6}$/.test(c) && !c.endsWith('00')
 
+const DAY_MS = 24 * 3600_000
+const PLANT_PROBLEMS = new Set(['dust', 'noise', 'construction_noise', 'safety', 'road_occupation'])
+// Problems a 110 operator and a 12345 appeal may name differently for one matter (a building site's
+// night work is "噪音扰民" at the police desk).
+const FAMILIES = [new Set(['construction_noise', 'noise', 'mixing_plant']), new Set(['dust', 'mixing_plant', 'construction_noise'])]
+const related = (a: string | null, b: string) => a !== null && (a === b || FAMILIES.some((f) => f.has(a) && f.has(b)))
+/** A name found in several counties is one place when one county holds at least this share of its mentions. */
+const SPLIT_SHARE = 0.7
+
+/** A mixing plant's problem as its appeals tell it: dust, noise or both (the plant's name says 搅拌站 already). */
+function plantLabel(entity: string, members: Analysed[]): string {
+  const dust = members.filter((m) => m.dust).length * 2 >= members.length
+  const noise = members.filter((m) => m.noisy).length * 2 >= members.length
+  const what = dust && noise ? '扬尘噪音' : noise ? '噪音扰民' : '扬尘污染'
+  return /搅拌站$/.test(entity) ? what : `搅拌站${what}`
+}
+
 /** Groups of indices whose texts are copies of each other by one caller (or by unknown callers). */
 function copyGroups(items: Analysed[]): UnionFind {
   const uf = new UnionFind(items.length)
@@ -225,21 +253,50 @@ export function findHotIssues(records: readonly HotRecord[], opts: HotIssueOptio
   const subject = (a: Analysed) => [...a.mentions].sort((x, y) =>
     TYPE_RANK[y.type] - TYPE_RANK[x.type] || Number(y.inTitle) - Number(x.inTitle) || (df.get(y.key) ?? 0) - (df.get(x.key) ?? 0) || x.pos - y.pos)[0]
 
-  // Groups: entity key → problem key → members.
+  // One name, several places: road names (北环路, 新华路) repeat in many counties, and so do plain
+  // estate names (幸福家园). Such a key is kept apart per county where the county is known: always for
+  // roads, and for other names found in several counties with none holding most of their mentions.
+  const countyCounts = new Map<string, Map<string, number>>()
+  const roadVotes = new Map<string, number>()
+  for (const a of all) {
+    for (const m of a.mentions) roadVotes.set(m.key, (roadVotes.get(m.key) ?? 0) + (m.type === 'road' ? 1 : -1))
+    if (!isCountyCode(a.r.county_code)) continue
+    for (const k of new Set(a.mentions.map((m) => m.key))) {
+      const c = countyCounts.get(k) ?? new Map<string, number>()
+      c.set(a.r.county_code, (c.get(a.r.county_code) ?? 0) + 1)
+      countyCounts.set(k, c)
+    }
+  }
+  const perCounty = new Set<string>()
+  for (const [k, c] of countyCounts) {
+    if ((roadVotes.get(k) ?? 0) > 0) { perCounty.add(k); continue }
+    let n = 0, top = 0
+    for (const v of c.values()) { n += v; top = Math.max(top, v) }
+    if (c.size >= 2 && top < SPLIT_SHARE * n) perCounty.add(k)
+  }
+  /** The group key of a mention in a record: the entity key, with the county for names kept apart per county. */
+  const groupKey = (a: Analysed, key: string) => (perCounty.has(key) && isCountyCode(a.r.county_code) ? `${key}@${a.r.county_code}` : key)
+
+  // Groups: group key → problem key → members.
   const groups = new Map<string, Map<string, Analysed[]>>()
   const unmatched = new Map<string, Analysed[]>()
   const noEntity: Analysed[] = []
   const surfaces = new Map<string, string[]>()
   const types = new Map<string, string[]>()
+  const bareKey = new Map<string, string>()
   for (const a of appeals) {
     const s = subject(a)
     if (!s) { noEntity.push(a); continue }
-    push(surfaces, s.key, s.surface)
-    push(types, s.key, s.type)
-    if (!a.problemKey) { push(unmatched, s.key, a); continue }
-    const byProblem = groups.get(s.key) ?? new Map<string, Analysed[]>()
-    push(byProblem, a.problemKey, a)
-    groups.set(s.key, byProblem)
+    const gk = groupKey(a, s.key)
+    bareKey.set(gk, s.key)
+    push(surfaces, gk, s.surface)
+    push(types, gk, s.type)
+    // Dust or noise from a mixing plant is the plant's matter, however the appeal words it.
+    const pk = /搅拌站$/.test(s.key) && a.problemKey && PLANT_PROBLEMS.has(a.problemKey) ? 'mixing_plant' : a.problemKey
+    if (!pk) { push(unmatched, gk, a); continue }
+    const byProblem = groups.get(gk) ?? new Map<string, Analysed[]>()
+    push(byProblem, pk, a)
+    groups.set(gk, byProblem)
   }
 
   // Appeals without a lexicon problem: join their entity's most similar group, else group by similarity.
@@ -273,13 +330,16 @@ export function findHotIssues(records: readonly HotRecord[], opts: HotIssueOptio
   }
 
   // Copies that lost the name: join the group of the appeal they copy (same problem, or none).
-  const candidates = [...groups].flatMap(([key, bp]) => [...bp].map(([pk, members]) => ({ key, pk, members })))
+  // A copy in another county is another matter told in the same words (a template, a forwarded text
+  // naming another place), not this one.
+  const candidates = [...groups].flatMap(([key, bp]) => [...bp].map(([pk, members]) => ({ key, pk, members, county: mostCommon(members.map((m) => m.r.county_code), isCountyCode) })))
     .filter((g) => g.members.length >= 2)
   for (const a of noEntity) {
     let best: (typeof candidates)[number] | null = null
     let bestSim = COPY_THRESHOLD
     for (const g of candidates) {
       if (a.problemKey && !g.pk.startsWith('kw:') && g.pk !== a.problemKey) continue
+      if (g.county && isCountyCode(a.r.county_code) && a.r.county_code !== g.county) continue
       for (const m of g.members.slice(0, MAX_JOIN_COMPARE)) {
         if (!similarAtLeast(a.bigrams, m.bigrams, bestSim)) continue
         const s = jaccard(a.bigrams, m.bigrams)
@@ -289,9 +349,9 @@ export function findHotIssues(records: readonly HotRecord[], opts: HotIssueOptio
     if (best) best.members.push(a)
   }
 
-  // 110 incidents per entity key (any key they name).
+  // 110 incidents per group key (any name they mention, in their own county).
   const incidentsByKey = new Map<string, Analysed[]>()
-  for (const a of incidents) for (const k of new Set(a.mentions.map((m) => m.key))) push(incidentsByKey, k, a)
+  for (const a of incidents) for (const k of new Set(a.mentions.map((m) => groupKey(a, m.key)))) push(incidentsByKey, k, a)
 
   // (a loop, not Math.min(...): a window can hold more records than a call may take arguments)
   let lo = Infinity, hi = -Infinity
@@ -304,41 +364,56 @@ export function findHotIssues(records: readonly HotRecord[], opts: HotIssueOptio
   for (const [key, byProblem] of groups) {
     for (const [pk, raw] of byProblem) {
       const members = [...new Map(raw.map((m) => [m.i, m])).values()].sort((x, y) => x.r.received_at - y.r.received_at || x.i - y.i)
-      if (members.length < minRecords) continue
+      // A road is mostly where something happens, not what it is about, and a problem named only by a
+      // shared word is vague: both need more appeals before they are a hot issue.
+      const entityType = mostCommon(types.get(key) ?? [])
+      const road = entityType === 'road'
+      const need = (road ? Math.max(2 * minRecords, minRecords + 3) : minRecords) + (pk.startsWith('kw:') ? (road ? 4 : 2) : 0)
+      if (members.length < need) continue
       const cg = copyGroups(members)
       const roots = new Set(members.map((_, i) => cg.find(i)))
       const known = new Set(members.map((m) => m.r.caller_key).filter(Boolean))
       const anonymousGroups = new Set(members.map((m, i) => (m.r.caller_key ? -1 : cg.find(i))).filter((x) => x >= 0))
       const callers = known.size + anonymousGroups.size
       if (callers < minCallers) continue
-      const linked = (incidentsByKey.get(key) ?? []).sort((x, y) => x.r.received_at - y.r.received_at || x.i - y.i)
       const first = members[0].r.received_at
       const last = members[members.length - 1].r.received_at
+      const county = mostCommon(members.map((m) => m.r.county_code), isCountyCode)
+      // A linked 110 incident is in the issue's county (when both are known) and about its problem, or,
+      // when its text names no problem, within a day of the appeals. On a road, where every kind of
+      // incident happens, it must be both: a busy road's incidents are no escalation of one matter.
+      const near = (x: Analysed) => x.r.received_at >= first - DAY_MS && x.r.received_at <= last + DAY_MS
+      const linked = (incidentsByKey.get(key) ?? [])
+        .filter((x) => !(county && isCountyCode(x.r.county_code) && x.r.county_code !== county))
+        .filter((x) => entityType === 'road' ? related(x.problemKey, pk) && near(x) : related(x.problemKey, pk) || (x.problemKey === null && near(x)))
+        .sort((x, y) => x.r.received_at - y.r.received_at || x.i - y.i)
       const parts: HeatParts = {
         volume: roots.size,
         callers,
         firstHalf: members.filter((m) => m.r.received_at < mid).length,
         secondHalf: members.filter((m) => m.r.received_at >= mid).length,
         concentration: Math.round((1 - (last - first) / winLen) * 1000) / 1000,
-        linked110: linked.length,
+        // capped at the appeals' count, so incidents never outweigh the appeals that make the issue
+        linked110: Math.min(linked.length, roots.size),
       }
       const lexicon = PROBLEM_BY_KEY.get(pk)
       const night = members.filter((m) => m.night).length * 2 > members.length
+      const entity = mostCommon(surfaces.get(key) ?? [key]) || bareKey.get(key) || key
       const problem = lexicon
-        ? (night && (pk === 'construction_noise' || pk === 'noise') ? `夜间${lexicon.label}` : lexicon.label)
+        ? (night && (pk === 'construction_noise' || pk === 'noise') ? `夜间${lexicon.label}`
+          : pk === 'mixing_plant' ? plantLabel(entity, members) : lexicon.label)
         : pk.length > 3 ? `${pk.slice(3)}问题` : '多次反映问题'
-      const entity = mostCommon(surfaces.get(key) ?? [key]) || key
       const seriesMap = new Map<string, number>()
       for (const m of members) seriesMap.set(shanghaiDay(m.r.received_at), (seriesMap.get(shanghaiDay(m.r.received_at)) ?? 0) + 1)
       out.push({
         fingerprint: `hot_issue|${key}|${pk}`.slice(0, 200),
         title: `${entity} ${problem}`.slice(0, 200),
         entity,
-        entity_key: key,
-        entity_type: mostCommon(types.get(key) ?? []),
+        entity_key: bareKey.get(key) ?? key,
+        entity_type: entityType,
         problem,
         problem_key: pk,
-        county_code: mostCommon(members.map((m) => m.r.county_code), isCountyCode),
+        county_code: county,
         category_code: mostCommon(members.map((m) => m.r.category_code)),
         first_seen: first,
         last_seen: last,

@@ -17,9 +17,12 @@ export interface Problem {
  * restaurant fumes before noise, wage arrears before property management).
  */
 export const PROBLEMS: Problem[] = [
+  // A concrete mixing plant is a matter of its own (dust, noise, mud on the road from its trucks), not a
+  // building site's night work: before construction noise and dust so a tie goes to it.
+  { key: 'mixing_plant', label: '搅拌站扬尘噪音', patterns: [/搅拌站|商砼站|混凝土站|搅拌厂/] },
   { key: 'construction_noise', label: '施工噪音扰民', patterns: [
     /(?:施工|工地).{0,20}(?:噪|吵|扰民|睡不着|休息)/, /(?:噪|吵|扰民).{0,20}(?:施工|工地)/,
-    /(?:夜间|夜里|半夜|深夜|凌晨|晚上|连夜|通宵).{0,4}(?:施工|干活|打桩|作业|开工)/, /打桩|违规施工|挖掘机|渣土车|机器轰鸣|搅拌/] },
+    /(?:夜间|夜里|半夜|深夜|凌晨|晚上|连夜|通宵).{0,4}(?:施工|干活|打桩|作业|开工)/, /打桩|违规施工|挖掘机|渣土车|机器轰鸣|搅拌(?:机|车)/] },
   { key: 'lampblack', label: '油烟扰民', patterns: [/油烟|烧烤|排烟/] },
   { key: 'noise', label: '噪音扰民', patterns: [/噪音|噪声|扰民|太吵|吵闹|吵得|广场舞|音响|高音喇叭/] },
   { key: 'wage_arrears', label: '拖欠工资', patterns: [/拖欠.{0,8}(?:工资|薪|工钱|劳务费|工程款)|欠薪|讨薪|(?:工资|工钱).{0,6}(?:未|没|不)(?:发|付|结|给)|农民工工资/] },
@@ -65,6 +68,9 @@ export function detectProblem(title: string, content: string): Problem | null {
 // Night words turn "施工噪音扰民" into "夜间施工噪音扰民" when most of a cluster's appeals use them.
 const NIGHT = /夜间|晚上|夜里|半夜|深夜|凌晨|通宵|连夜|夜晚|晚间|\d{1,2}点(?:多|以后|之后)|睡不着|休息/
 export const mentionsNight = (text: string) => NIGHT.test(text)
+// What a mixing plant's appeals are about: dust, noise, or both (the title says which).
+export const mentionsDust = (text: string) => /扬尘|粉尘|灰尘|尘土|落灰|一层灰|是灰|泥土|泥浆/.test(text)
+export const mentionsNoise = (text: string) => /噪音|噪声|吵|轰鸣|扰民|睡不着/.test(text)
 
 // Words that say nothing about the problem: appeal formulas, people, time, vague nouns.
 const STOP = new Set([
@@ -73,6 +79,7 @@ const STOP = new Set([
   '影响', '严重', '正常', '能否', '是否', '为什么', '怎么', '什么', '已经', '进行', '存在', '导致', '出现', '回复', '答复', '落实', '重视', '尽快', '及时', '给予',
   '帮助', '联系', '电话', '上级', '主管部门', '上级领导', '职能部门', '监管', '调查', '核实', '领导', '市委', '县委', '区委', '今年', '去年', '每天', '晚上', '白天', '今天', '昨天', '单位', '人员', '工作人员', '地方', '一个', '这个', '那个', '这样', '这些',
 ])
+const VAGUE = new Set(['发现', '交叉口', '路口', '十字路口', '附近', '位置', '路段', '行人', '车辆', '协调', '督促', '整改', '请求', '核查', '查处', '管理', '情况说明'])
 const CONTENT_TAGS = new Set(['n', 'vn', 'nz', 'v', 'an'])
 
 /** Content words of one appeal (distinct): nouns and verbs of two or more characters, not formulaic. */
@@ -80,6 +87,10 @@ export function contentWords(tokens: Token[], exclude: ReadonlySet<string> = new
   const out = new Set<string>()
   for (const t of tokens) {
     if (!CONTENT_TAGS.has(t.tag) || t.word.length < 2 || t.word.length > 6 || STOP.has(t.word) || exclude.has(t.word)) continue
+    // Addressees (环保部门, 监管部门) and places on the way (交叉口) say nothing about the problem.
+    if (/部门$/.test(t.word) || VAGUE.has(t.word)) continue
+    // Divisions (金水区, 北下街街道) are where, not what.
+    if (/^[\u4e00-\u9fa5]{2,6}(?:区|县|市|镇|乡|街道|办事处)$/.test(t.word) && !/(?:小区|社区|园区|景区|校区|片区|城区|市区|超市|夜市|菜市)$/.test(t.word)) continue
     if (!/^[\u4e00-\u9fa5]+$/.test(t.word)) continue
     out.add(t.word)
   }

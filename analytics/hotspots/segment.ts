@@ -12,6 +12,7 @@ export const MAX_SEGMENT_CHARS = 2000
 export interface Token { word: string; tag: string }
 
 let jieba: JiebaT | null | undefined
+let dictText: string | null = null
 
 function load(): JiebaT | null {
   if (jieba !== undefined) return jieba
@@ -21,6 +22,7 @@ function load(): JiebaT | null {
     const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba')
     const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array }
     jieba = Jieba.withDict(dict)
+    dictText = '\n' + Buffer.from(dict).toString('utf8')
   } catch {
     // Without the native module hot issues find nothing; the rest of the server must still run.
     jieba = null
@@ -57,6 +59,32 @@ export function tag(text: string): Token[] {
   } catch {
     return []
   }
+}
+
+const freqMemo = new Map<string, number>()
+
+/**
+ * How common a word is in the segmenter's dictionary (its corpus count; 0 when it is not there).
+ * Names of estates and firms are rare words or none ("兴达" 2) that jieba may still tag as verbs or
+ * adverbs, while the words people put before a name are common ("投诉" 2719): entities.ts reads the
+ * count to tell the two apart. Looked up in the dictionary text on demand, memoised (few words ask).
+ */
+export function wordFreq(word: string): number {
+  const hit = freqMemo.get(word)
+  if (hit !== undefined) return hit
+  load()
+  let f = 0
+  if (dictText) {
+    const i = dictText.indexOf(`\n${word} `)
+    if (i >= 0) {
+      const line = dictText.slice(i + 1, dictText.indexOf('\n', i + 1))
+      const m = /\s(\d+)(?:\s\S+)?$/.exec(line)
+      f = m ? Number(m[1]) : 0
+    }
+  }
+  if (freqMemo.size > 100_000) freqMemo.clear()
+  freqMemo.set(word, f)
+  return f
 }
 
 /** True when the segmenter could be loaded (for diagnostics and tests). */
