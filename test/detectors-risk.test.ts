@@ -54,8 +54,8 @@ describe('registry', () => {
   it('registers the three detectors with their defaults', () => {
     for (const n of ['risk_cluster', 'cross_platform_place', 'new_topic']) expect(DETECTORS.map((d) => d.name)).toContain(n)
     expect(DEFAULT_DETECTORS_CONFIG.risk_cluster).toMatchObject({ radiusM: 500, hours: 6, minRecords: 5, minCallers: 2 })
-    expect(DEFAULT_DETECTORS_CONFIG.cross_platform_place).toMatchObject({ days: 3, radiusM: 300 })
-    expect(DEFAULT_DETECTORS_CONFIG.new_topic).toMatchObject({ windowHours: 24, baselineDays: 14, minCount: 5, factor: 3, unseenAverage: 0.5 })
+    expect(DEFAULT_DETECTORS_CONFIG.cross_platform_place).toMatchObject({ days: 3, radiusM: 300, min110: 2, minMass110: 1, min12345: 2, minCallers12345: 2, roadNeedsGeo: true })
+    expect(DEFAULT_DETECTORS_CONFIG.new_topic).toMatchObject({ windowHours: 24, baselineDays: 14, minCount: 8, factor: 3, unseenAverage: 0.5, pMax: 1e-4, minCallersUnseen: 4 })
   })
 })
 
@@ -160,8 +160,9 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
   const d = dayStart(-40)
   beforeAll(async () => {
     const rs: RecordInput[] = []
-    // Entity: a 110 dispute at 阳光花园 (no coordinates), two 12345 complaints about it 1 and 2 days later.
+    // Entity: two 110 disputes at 阳光花园 (no coordinates), two 12345 complaints about it 1 and 2 days later.
     rs.push(inc110('XP-E-110', d + 10 * HOUR, { county_code: '410105', title: '阳光花园小区内两人因停车发生纠纷', content: '双方争吵' }))
+    rs.push(inc110('XP-E-110B', d + DAY + 20 * HOUR, { county_code: '410105', title: '阳光花园小区有人因停车位吵架', content: '' }))
     rs.push(rec('XP-E-1', d + DAY + 9 * HOUR, { county_code: '410105', category_code: 'LIV_PROPERTY', title: '阳光花园小区停车位被占，物业不管' }))
     rs.push(rec('XP-E-2', d + 2 * DAY + 9 * HOUR, { county_code: '410105', category_code: 'LIV_PROPERTY', title: '阳光花园停车乱象严重', content: '业主之间经常因为停车吵架' }))
     // Negative: 翠竹苑 in a 110 dispute, and complaints ten days later.
@@ -171,6 +172,7 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
     // Coordinates: a fight with no name in the text, and two noise complaints 200 m and 250 m away.
     const P = { lat: 34.7250, lon: 113.6100 }
     rs.push(inc110('XP-G-110', d + 22 * HOUR, { county_code: '410102', category_code: 'POL_FIGHT', title: '有人打架', content: '', ...P }))
+    rs.push(inc110('XP-G-110B', d + DAY + 22 * HOUR, { county_code: '410102', category_code: 'POL_FIGHT', title: '又有人打架', content: '', ...P }))
     rs.push(rec('XP-G-1', d + DAY + 23 * HOUR, { county_code: '410102', category_code: 'ENV_STREET_VENDOR', title: '路边摊半夜吵闹', content: '', ...offset(P.lat, P.lon, 200, 0) }))
     rs.push(rec('XP-G-2', d + 2 * DAY + 8 * HOUR, { county_code: '410102', category_code: 'ENV_STREET_VENDOR', title: '夜市摊贩占道', content: '', ...offset(P.lat, P.lon, 0, 250) }))
     // …and one 3 km away: not the same place.
@@ -178,7 +180,27 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
     // A matter handed over is one matter: a 12345 dispute transferred to 110 and the 110 counterpart.
     rs.push(rec('XP-T-G', d + 2 * DAY + 11 * HOUR, { county_code: '410106', status: 'transferred_out', title: '绿城广场有人打架' }))
     rs.push(inc110('XP-T-J', d + 2 * DAY + 11 * HOUR + 2 * MIN, { county_code: '410106', category_code: 'POL_FIGHT', title: '绿城广场有人打架' }))
-    rs.push(rec('XP-T-G2', d + 2 * DAY + 12 * HOUR, { county_code: '410106', title: '绿城广场有人打架斗殴' }))
+    rs.push(rec('XP-T-G2', d + 2 * DAY + 12 * HOUR, { county_code: '410106', category_code: 'DSP_NEIGHBOR', title: '绿城广场有人打架斗殴' }))
+    // The old false positives — "1 起 110 + 3 件 12345": one dispute at 金水花园 and three complaints.
+    rs.push(inc110('XP-1-110', d + 2 * DAY + 9 * HOUR, { county_code: '410184', title: '金水花园小区邻居因噪音发生纠纷' }))
+    for (let i = 0; i < 3; i++) rs.push(rec(`XP-1-${i}`, d + 2 * DAY + (10 + i) * HOUR, { county_code: '410184', category_code: 'DSP_NEIGHBOR', title: '金水花园小区楼上噪音扰民' }))
+    // Two disputes at 碧云小区, two complaints about its street lights: not the same matter.
+    rs.push(inc110('XP-U-110', d + 2 * DAY + 9 * HOUR, { county_code: '410108', category_code: 'POL_FIGHT', title: '碧云小区门口有人打架' }))
+    rs.push(inc110('XP-U-110B', d + 2 * DAY + 13 * HOUR, { county_code: '410108', category_code: 'POL_FIGHT', title: '碧云小区两人打架' }))
+    for (let i = 0; i < 2; i++) rs.push(rec(`XP-U-${i}`, d + 2 * DAY + (10 + i) * HOUR, { county_code: '410108', category_code: 'PUB_STREETLIGHT', title: '碧云小区路灯不亮' }))
+    // Two disputes at 丽景小区, two complaints about it from one caller.
+    rs.push(inc110('XP-C-110', d + 2 * DAY + 9 * HOUR, { county_code: '410122', category_code: 'POL_FIGHT', title: '丽景小区有人打架' }))
+    rs.push(inc110('XP-C-110B', d + 2 * DAY + 13 * HOUR, { county_code: '410122', category_code: 'POL_FIGHT', title: '丽景小区邻居打架' }))
+    for (let i = 0; i < 2; i++) rs.push(rec(`XP-C-${i}`, d + 2 * DAY + (10 + i) * HOUR, { county_code: '410122', category_code: 'DSP_NEIGHBOR', title: '丽景小区邻里纠纷', caller_phone: '13955556666' }))
+    // A road names the address, not the subject: 长江路 disputes and complaints without coordinates…
+    rs.push(inc110('XP-R-110', d + 2 * DAY + 9 * HOUR, { county_code: '410181', category_code: 'POL_FIGHT', title: '长江路有人打架' }))
+    rs.push(inc110('XP-R-110B', d + 2 * DAY + 13 * HOUR, { county_code: '410181', category_code: 'POL_FIGHT', title: '长江路两人发生纠纷打架' }))
+    for (let i = 0; i < 2; i++) rs.push(rec(`XP-R-${i}`, d + 2 * DAY + (10 + i) * HOUR, { county_code: '410181', category_code: 'DSP_NEIGHBOR', title: '长江路邻里纠纷' }))
+    // …and 黄河路 with coordinates that agree (within 100 m): linked.
+    const Q = { lat: 34.80, lon: 113.70 }
+    rs.push(inc110('XP-RG-110', d + 2 * DAY + 9 * HOUR, { county_code: '410183', category_code: 'POL_FIGHT', title: '黄河路有人打架', ...Q }))
+    rs.push(inc110('XP-RG-110B', d + 2 * DAY + 13 * HOUR, { county_code: '410183', category_code: 'POL_FIGHT', title: '黄河路两人发生纠纷打架', ...offset(Q.lat, Q.lon, 50, 0) }))
+    for (let i = 0; i < 2; i++) rs.push(rec(`XP-RG-${i}`, d + 2 * DAY + (10 + i) * HOUR, { county_code: '410183', category_code: 'DSP_NEIGHBOR', title: '黄河路邻里纠纷', ...offset(Q.lat, Q.lon, 0, 60 + i * 20) }))
     await store(rs)
   })
 
@@ -186,7 +208,7 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
     const fs = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, DEFAULT_CROSS_PLATFORM_PLACE)
     const f = fs.find((x) => x.fingerprint === 'cross_platform_place|ent:阳光花园@410105')
     expect(f, JSON.stringify(fs.map((x) => [x.fingerprint, x.title]))).toBeDefined()
-    expect(f!.counts).toMatchObject({ incidents_110: 1, complaints_12345: 2, by_entity: 1 })
+    expect(f!.counts).toMatchObject({ incidents_110: 2, complaints_12345: 2, by_entity: 1 })
     expect(f!.samples).toContainEqual({ platform: '110', source_id: 'XP-E-110' })
     expect(f!.samples).toContainEqual({ platform: '12345', source_id: 'XP-E-2' })
     expect(f!.title).toContain('阳光花园')
@@ -198,8 +220,31 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
     const fs = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, DEFAULT_CROSS_PLATFORM_PLACE)
     const g = fs.find((x) => x.county_code === '410102')
     expect(g?.fingerprint, JSON.stringify(fp(fs))).toMatch(/^cross_platform_place\|cell:-?\d+,-?\d+$/)
-    expect(g!.counts).toMatchObject({ incidents_110: 1, complaints_12345: 2 })
+    expect(g!.counts).toMatchObject({ incidents_110: 2, complaints_12345: 2 })
     expect(g!.samples.map((s) => s.source_id)).not.toContain('XP-G-FAR')
+  })
+
+  it('needs two disputes (or a gathering), two callers, the same matter, and coordinates for a road', async () => {
+    const fs = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, DEFAULT_CROSS_PLATFORM_PLACE)
+    // one incident and three complaints: no longer raised, though it was with min110 1
+    expect(fs.filter((f) => f.county_code === '410184'), JSON.stringify(fp(fs))).toEqual([])
+    const one = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, min110: 1 })
+    expect(fp(one)).toContain('cross_platform_place|ent:金水花园@410184')
+    // fights vs street lights: unrelated matters
+    expect(fs.filter((f) => f.county_code === '410108')).toEqual([])
+    const anyMatter = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, relatedCategories: { all: ['POL_FIGHT', 'PUB_STREETLIGHT'] } })
+    expect(fp(anyMatter)).toContain('cross_platform_place|ent:碧云@410108')
+    // one caller twice
+    expect(fs.filter((f) => f.county_code === '410122')).toEqual([])
+    const oneCaller = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, minCallers12345: 1 })
+    expect(oneCaller.filter((f) => f.county_code === '410122')).toHaveLength(1)
+    // a road without coordinates: not linked; with coordinates that agree: linked
+    expect(fs.filter((f) => f.county_code === '410181')).toEqual([])
+    const road = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, roadNeedsGeo: false })
+    expect(road.filter((f) => f.county_code === '410181')).toHaveLength(1)
+    const rg = fs.filter((f) => f.county_code === '410183')
+    expect(rg, JSON.stringify(fp(fs))).toHaveLength(1)
+    expect(rg[0].counts).toMatchObject({ incidents_110: 2, complaints_12345: 2 })
   })
 
   it('does not link records ten days apart, nor a matter with its own hand-over', async () => {
@@ -209,7 +254,7 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
     expect(all.filter((f) => f.fingerprint.includes('翠竹苑'))).toEqual([])
     // 绿城广场: the transferred appeal is left out, one complaint remains (min12345 is 2)
     expect(all.filter((f) => f.county_code === '410106')).toEqual([])
-    const one = await detectCrossPlatformPlaces(app.db, { from: d, to: d + 11 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, min12345: 1 })
+    const one = await detectCrossPlatformPlaces(app.db, { from: d, to: d + 11 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, min110: 1, min12345: 1, minCallers12345: 1 })
     const lc = one.find((f) => f.county_code === '410106')
     expect(lc?.counts.complaints_12345).toBe(1)
     expect(lc!.samples.map((s) => s.source_id)).not.toContain('XP-T-G')
@@ -218,7 +263,7 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
   it('keeps its fingerprint across runs and windows', async () => {
     const a = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, DEFAULT_CROSS_PLATFORM_PLACE)
     expect(await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY, to: d + 3 * DAY }, DEFAULT_CROSS_PLATFORM_PLACE)).toEqual(a)
-    const early = await detectCrossPlatformPlaces(app.db, { from: d + DAY, to: d + 2 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, min12345: 1 })
+    const early = await detectCrossPlatformPlaces(app.db, { from: d + DAY, to: d + 2 * DAY }, { ...DEFAULT_CROSS_PLATFORM_PLACE, min12345: 1, minCallers12345: 1 })
     expect(fp(early)).toContain('cross_platform_place|ent:阳光花园@410105')
     const hour = await detectCrossPlatformPlaces(app.db, { from: d + 2 * DAY + 9 * HOUR, to: d + 2 * DAY + 10 * HOUR }, DEFAULT_CROSS_PLATFORM_PLACE)
     expect(fp(hour)).toContain('cross_platform_place|ent:阳光花园@410105')
@@ -236,15 +281,22 @@ describe('new topics (新兴话题)', () => {
     for (let day = -16; day <= -1; day++)
       for (let i = 0; i < 6; i++)
         rs.push(rec(`NT-BG-${-day}-${i}`, dayStart(day) + 9 * HOUR + i * 30 * MIN, { county_code: '410103', category_code: 'LIV_PROPERTY', title: i % 2 ? '金色港湾电梯又坏了' : '金色港湾小区电梯故障' }))
-    // New: 锦绣华庭 without water, six callers in the last day (never before).
-    const texts = ['锦绣华庭小区停水', '锦绣华庭停水两天了', '锦绣华庭小区突然停水', '锦绣华庭小区停水没人管', '锦绣华庭停水', '锦绣华庭小区又停水了']
-    texts.forEach((t, i) => rs.push(rec(`NT-NEW-${i}`, dayStart(-1) + 8 * HOUR + i * 2 * HOUR, { county_code: '410105', category_code: 'LIV_WATER', title: t })))
-    // Too few: four about 碧桂园's gas.
-    for (let i = 0; i < 4; i++) rs.push(rec(`NT-FEW-${i}`, dayStart(-1) + 10 * HOUR + i * HOUR, { county_code: '410104', category_code: 'LIV_GAS_LEAK', title: '碧水蓝天小区燃气味道很重' }))
+    // New: 锦绣华庭 without water, nine callers in the last day (never before).
+    const texts = ['锦绣华庭小区停水', '锦绣华庭停水两天了', '锦绣华庭小区突然停水', '锦绣华庭小区停水没人管', '锦绣华庭停水', '锦绣华庭小区又停水了',
+      '锦绣华庭停水一整天', '锦绣华庭小区停水了', '锦绣华庭还是停水']
+    texts.forEach((t, i) => rs.push(rec(`NT-NEW-${i}`, dayStart(-1) + 8 * HOUR + i * 75 * MIN, { county_code: '410105', category_code: 'LIV_WATER', title: t })))
+    // A small-count fluctuation: about 2 a day for 14 days, 8 in the last day (P(X ≥ 8 | 2) ≈ 1e-3).
+    for (let day = -15; day <= -2; day++)
+      for (let i = 0; i < 2; i++) rs.push(rec(`NT-FL-${-day}-${i}`, dayStart(day) + 9 * HOUR + i * HOUR, { county_code: '410185', category_code: 'HLP_LEGAL_AID', title: '', content: '' }))
+    for (let i = 0; i < 8; i++) rs.push(rec(`NT-FL-0-${i}`, dayStart(-1) + 9 * HOUR + i * HOUR, { county_code: '410185', category_code: 'HLP_LEGAL_AID', title: '', content: '' }))
+    // Never seen, 9 records but from three callers only.
+    for (let i = 0; i < 9; i++) rs.push(rec(`NT-3C-${i}`, dayStart(-1) + 9 * HOUR + i * HOUR, { county_code: '410108', category_code: 'LIV_HOUSING', title: '', content: '', caller_phone: `1396666000${i % 3}` }))
+    // Too few: seven about 碧水蓝天's gas (a 5-record topic was raised before: minCount is now 8).
+    for (let i = 0; i < 7; i++) rs.push(rec(`NT-FEW-${i}`, dayStart(-1) + 10 * HOUR + i * HOUR, { county_code: '410104', category_code: 'LIV_GAS_LEAK', title: '碧水蓝天小区燃气味道很重' }))
     // One caller six times about 东方家园's heating.
     for (let i = 0; i < 6; i++) rs.push(rec(`NT-ONE-${i}`, dayStart(-1) + 9 * HOUR + i * HOUR, { county_code: '410102', category_code: 'LIV_HEATING', title: '东方家园小区暖气不热', caller_phone: '13977778888' }))
     // No text at all, a category never seen: a new topic by category alone.
-    for (let i = 0; i < 6; i++) rs.push(rec(`NT-CAT-${i}`, dayStart(-1) + 7 * HOUR + i * HOUR, { county_code: '410106', category_code: 'GRN_PRUNING', title: '', content: '' }))
+    for (let i = 0; i < 9; i++) rs.push(rec(`NT-CAT-${i}`, dayStart(-1) + 7 * HOUR + i * HOUR, { county_code: '410106', category_code: 'GRN_PRUNING', title: '', content: '' }))
     await store(rs)
   })
 
@@ -252,7 +304,7 @@ describe('new topics (新兴话题)', () => {
     const fs = await detectNewTopics(app.db, w, DEFAULT_NEW_TOPIC)
     const f = fs.find((x) => x.fingerprint === 'new_topic|e:锦绣华庭|water_outage')
     expect(f, JSON.stringify(fs.map((x) => [x.fingerprint, x.title]))).toBeDefined()
-    expect(f!.counts).toMatchObject({ records: 6, callers: 6, baseline_records: 0 })
+    expect(f!.counts).toMatchObject({ records: 9, callers: 9, baseline_records: 0 })
     expect(f!.title).toContain('锦绣华庭')
     expect(f!.title).toContain('停水')
     expect(f!.county_code).toBe('410105')
@@ -265,7 +317,17 @@ describe('new topics (新兴话题)', () => {
     const fs = await detectNewTopics(app.db, w, DEFAULT_NEW_TOPIC)
     const f = fs.find((x) => x.fingerprint === 'new_topic|c:GRN_PRUNING')
     expect(f, JSON.stringify(fp(fs))).toBeDefined()
-    expect(f!.counts.records).toBe(6)
+    expect(f!.counts.records).toBe(9)
+  })
+
+  it('does not raise a small-count fluctuation, nor a never-seen topic from three callers', async () => {
+    const fs = await detectNewTopics(app.db, w, DEFAULT_NEW_TOPIC)
+    expect(fp(fs)).not.toContain('new_topic|c:HLP_LEGAL_AID')
+    expect(fp(fs)).not.toContain('new_topic|c:LIV_HOUSING')
+    // the old rule (5 records, 3× the daily average) raised the fluctuation
+    const old = await detectNewTopics(app.db, w, { ...DEFAULT_NEW_TOPIC, minCount: 5, pMax: 1, minCallersUnseen: 2 })
+    expect(fp(old)).toContain('new_topic|c:HLP_LEGAL_AID')
+    expect(fp(old)).toContain('new_topic|c:LIV_HOUSING')
   })
 
   it('does not raise an always frequent topic, too few records, or one caller', async () => {

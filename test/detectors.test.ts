@@ -10,7 +10,7 @@ import type { RecordInput, EventInput } from '../model/record'
 import { Finding } from '../model/finding'
 import { queryRows } from '../analytics/clickhouse'
 import {
-  DETECTORS, detectDisputedCategories, detectJurisdiction, detectRepeatCallers, detectEmergencies, detectSurges, detectOverdue,
+  DETECTORS, detectDisputedCategories, detectJurisdiction, detectRepeatCallers, detectEmergencies, detectSurges, detectOverdue, poissonUpper, judgeSurge,
   DEFAULT_DISPUTED_CATEGORY, DEFAULT_JURISDICTION, DEFAULT_REPEAT_CALLER, DEFAULT_EMERGENCY, DEFAULT_SURGE, DEFAULT_OVERDUE,
   type DetectorSpec,
 } from '../jobs/detectors'
@@ -329,6 +329,11 @@ describe('surges (话务量激增)', () => {
     }
     for (let k = 0; k < 12; k++) records.push(rec(`SU-A-0-${k}`, h + k * 4 * MIN, { ...p110, category_code: 'POL_BUSINESS_NOISE', county_code: '410108' }))
     for (let k = 0; k < 11; k++) records.push(rec(`SU-B-0-${k}`, h + k * 4 * MIN, { ...p110, category_code: 'POL_BUSINESS_NOISE', county_code: '410122' }))
+    // C: usually 2–3 in that hour, 11 now — a small-count fluctuation (old rule median + 3·max(MAD, 1) = 5.5 raised it).
+    for (let i = 1; i <= 4; i++) for (let k = 0; k < 2 + (i % 2); k++) records.push(rec(`SU-C-${i}-${k}`, h - i * WEEK + k * 5 * MIN, { ...p110, category_code: 'POL_DOMESTIC_NOISE', county_code: '410105' }))
+    for (let k = 0; k < 11; k++) records.push(rec(`SU-C-0-${k}`, h + k * 5 * MIN, { ...p110, category_code: 'POL_DOMESTIC_NOISE', county_code: '410105' }))
+    // E: never seen, a burst of 12 from 20:46 to 21:08 — split 7 + 5 over two clock hours.
+    for (let k = 0; k < 12; k++) records.push(rec(`SU-E-0-${k}`, h + 46 * MIN + k * 2 * MIN, { ...p110, category_code: 'POL_RENOVATION_NOISE', county_code: '410108' }))
     await store(records)
   })
 
@@ -346,10 +351,44 @@ describe('surges (话务量激增)', () => {
   it('does not raise normal volume, nor a surge still too small, and sees one building in a short window', async () => {
     const fs = await detectSurges(app.db, { from: h, to: h + HOUR }, DEFAULT_SURGE)
     expect(fp(fs)).not.toContain('surge|110|POL_BUSINESS_NOISE|410122')
-    // 20:00–20:20: 5 records so far, below minCount (8)
+    // 11 against a usual 2–3: P(X ≥ 11 | 2.5) ≈ 6e-5, not below pMax (1e-5)
+    expect(fp(fs)).not.toContain('surge|110|POL_DOMESTIC_NOISE|410105')
+    // 20:00–20:20: 5 records so far, below minCount (10)
     expect(await detectSurges(app.db, { from: h, to: h + 20 * MIN }, DEFAULT_SURGE)).toEqual([])
-    // 20:00–20:30: 8 so far: raised while the hour is building
-    expect(fp(await detectSurges(app.db, { from: h + 25 * MIN, to: h + 30 * MIN }, DEFAULT_SURGE))).toEqual(['surge|110|POL_BUSINESS_NOISE|410108'])
+    // the 60 minutes up to 20:40: 10 so far against a usual 2 — not yet significant (P ≈ 5e-5)
+    expect(fp(await detectSurges(app.db, { from: h + 35 * MIN, to: h + 40 * MIN }, DEFAULT_SURGE))).toEqual([])
+    // …up to 20:45: 12 so far (P ≈ 1.4e-6): raised while the hour is building
+    expect(fp(await detectSurges(app.db, { from: h + 40 * MIN, to: h + 45 * MIN }, DEFAULT_SURGE))).toEqual(['surge|110|POL_BUSINESS_NOISE|410108'])
+  })
+
+  it('judges a sliding 60 minutes: a burst across the clock hour is raised as soon as it is significant', async () => {
+    // The 20:00 hour holds 7 of E's records, the 21:00 hour 5: neither reaches minCount on its own.
+    expect(fp(await detectSurges(app.db, { from: h + 55 * MIN, to: h + HOUR }, DEFAULT_SURGE))).not.toContain('surge|110|POL_RENOVATION_NOISE|410108')
+    // A live window ending 21:05: the 60 minutes up to now hold 10 (20:46 … 21:04)
+    const live = await detectSurges(app.db, { from: h + HOUR, to: h + HOUR + 5 * MIN }, DEFAULT_SURGE)
+    const f = live.find((x) => x.fingerprint === 'surge|110|POL_RENOVATION_NOISE|410108')
+    expect(f, JSON.stringify(fp(live))).toBeDefined()
+    expect(f!.counts).toMatchObject({ records: 10, baseline_mean: 0, window_end: h + HOUR + 5 * MIN })
+    expect(f!.counts.p_value).toBeLessThan(1e-5)
+    expect(f!.samples).toHaveLength(10)
+    await checkContract(live)
+    // a complete hourly window 21:00–22:00 judges the 60 minutes ending at each 5 minutes: all 12 at 21:10
+    const hour = await detectSurges(app.db, { from: h + HOUR, to: h + 2 * HOUR }, DEFAULT_SURGE)
+    expect(hour.find((x) => x.fingerprint === 'surge|110|POL_RENOVATION_NOISE|410108')!.counts.records).toBe(12)
+  })
+
+  it('tests low baselines with the Poisson upper tail', () => {
+    expect(poissonUpper(0, 2)).toBe(1)
+    expect(poissonUpper(1, 1)).toBeCloseTo(1 - Math.exp(-1), 10)
+    expect(poissonUpper(8, 1)).toBeCloseTo(1.0249e-5, 8)
+    expect(poissonUpper(12, 2)).toBeCloseTo(1.3646e-6, 9)
+    // "8 calls against a usual 1" is not a surge (minCount 10, and P ≈ 1e-5); 10 against 0.5 is
+    expect(judgeSurge(8, [1, 1, 1, 1], DEFAULT_SURGE)).toBeNull()
+    expect(judgeSurge(12, [1, 1, 1, 1], DEFAULT_SURGE)).not.toBeNull()
+    expect(judgeSurge(10, [0, 0, 1, 0], DEFAULT_SURGE)).not.toBeNull()
+    // large baselines: median + k · max(MAD, √median)
+    expect(judgeSurge(60, [40, 42, 38, 41], DEFAULT_SURGE)).not.toBeNull()
+    expect(judgeSurge(55, [40, 42, 38, 41], DEFAULT_SURGE)).toBeNull()
   })
 })
 

@@ -44,6 +44,22 @@ export function rangeFinal(col: string, lo: string, hi: string): string {
       AND identity(${col}) >= {${lo}:${DT}} AND identity(${col}) < {${hi}:${DT}}`
 }
 
+/**
+ * Records' keys with some version received in [{lo}, {hi}), read without FINAL (primary-key analysis
+ * then lets a FINAL read of `records` merge only those keys' granules instead of whole months): a
+ * superset of the keys rangeFinal() keeps, so `AND ${keysIn(...)}` next to it changes no result.
+ */
+export function keysIn(lo: string, hi: string, where = '1'): string {
+  return `(platform, source_id) IN (SELECT platform, source_id FROM records
+      WHERE ${monthsOf('received_at', lo, hi)} AND received_at >= {${lo}:${DT}} AND received_at < {${hi}:${DT}} AND (${where}))`
+}
+
+/** The same for events: keys with some version at an instant in [{lo}, {hi}). */
+export function eventKeys(lo: string, hi: string, where = '1'): string {
+  return `(platform, event_id) IN (SELECT platform, event_id FROM events
+      WHERE ${monthsOf('at', lo, hi)} AND at >= {${lo}:${DT}} AND at < {${hi}:${DT}} AND (${where}))`
+}
+
 /** Only the months of [{lo}, {hi}): for reads that filter exactly elsewhere (or need no exact bound). */
 export function monthsOf(col: string, lo: string, hi: string): string {
   return `toYYYYMM(${col}) BETWEEN toYYYYMM({${lo}:${DT}}) AND toYYYYMM({${hi}:${DT}} - toIntervalMillisecond(1))`

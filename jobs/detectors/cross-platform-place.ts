@@ -2,8 +2,9 @@
 // complaints within `days` days of it.
 //
 // A 110 dispute incident: a 110 record of one of `kinds110` (mass_incident, public_safety, crime,
-// assistance) outside `excludeCategories110`, or any 110 record whose text has a dispute word
-// (纠纷/吵架/打架/冲突 …). A 12345 complaint: a 12345 record of `kinds12345` (complaint, report, help).
+// assistance) outside `excludeCategories110` that is a dispute in the narrow sense — of kind
+// mass_incident, one of `geoCategories110` (fights, gatherings, noise) or a dispute word in its text
+// (纠纷/吵架/打架/冲突 …). A theft or a traffic accident near a complaint is no shared dispute. A 12345 complaint: a 12345 record of `kinds12345` (complaint, report, help).
 // Records handed over to the other platform (status transferred_out) are left out on both sides: the
 // matter carries on in the counterpart record, and an incident linked to its own transferred appeal is
 // one matter, not two platforms meeting at one place.
@@ -18,18 +19,23 @@
 //    shared place.
 // Links are grouped per place: the entity (`cross_platform_place|ent:<key>@<county>`, county of the
 // incidents) or, linked by coordinates only, the incident's grid cell (`cross_platform_place|cell:<y>,<x>`,
-// cells `radiusM` wide). A place is raised with at least `min110` incidents and `min12345` complaints
-// linked, at least one of them received in the window. A cell group whose records all lie in an
+// cells `radiusM` wide). Each link also needs the same matter on both sides: the same lexicon problem
+// (analytics/hotspots detectProblem) or related categories (`relatedCategories`: families such as
+// noise, neighbour disputes, wages and gatherings). A road (entity type 'road': 路/街/大道 …) is mostly
+// an address, not a subject: a road-only entity links only when the coordinates agree too (both
+// within `radiusM`). A place is raised with at least `min110` incidents (or one of kind mass_incident)
+// and `min12345` complaints from at least `minCallers12345` distinct callers linked, at least one of
+// them received in the window. A cell group whose records all lie in an
 // entity group is not raised twice.
 //
-// Cost: the places active in the window are found in SQL: coarse name keys (two characters and a name
-// ending, e.g. 国际新城) named on both platforms over [from − days, to) and in the window (at most
-// MAX_NEEDLES, the most named first), and the cells of the window's records with coordinates. Then
-// both sides over [from − days, to) are read, only records containing such a name (their text is
-// segmented, memoised per text, for the exact entity key) or lying in a cell near an active one.
+// Cost: the window's own records are read first (their coarse name keys — two characters and a name
+// ending, e.g. 国际新城 — at most MAX_NEEDLES, and the cells of those with coordinates); a window without
+// any is done after that one read. Then both sides over [from − days, to) are read, only records
+// containing such a name (their text is segmented, memoised per text, for the exact entity key and
+// problem) or lying in a cell near an active one.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, DT, categoryName, clip, countyName, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  type Db, type Window, DAY, categoryName, clip, countyName, keysIn, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
   seriesOf, timeParams,
 } from './common'
 import { COARSE_PARAMS, cellOf, coarseNamesSql, countyAgrees, distanceM, mostCommon, nonEmpty, placeName, textPlace } from './risk-cluster'
@@ -56,7 +62,15 @@ export interface CrossPlatformPlaceConfig {
   geoCategories12345: string[]
   geoWords12345: string[]
   min110: number
+  /** Incidents of kind mass_incident needed instead of `min110` incidents (a gathering alone is enough). */
+  minMass110: number
   min12345: number
+  /** Distinct callers among the complaints (records without a caller key count one each). */
+  minCallers12345: number
+  /** Category families: a 110 category and a 12345 category of one family are about the same matter. */
+  relatedCategories: Record<string, string[]>
+  /** Roads link by name only when the coordinates agree too. */
+  roadNeedsGeo: boolean
   /** Records read per side and call at most (latest first). */
   maxRecords: number
 }
@@ -75,24 +89,37 @@ export const DEFAULT_CROSS_PLATFORM_PLACE: CrossPlatformPlaceConfig = {
   geoCategories12345: ['DSP_NEIGHBOR', 'DSP_DOG', 'DSP_FAMILY_LABOR', 'CON_DISTURB', 'ENV_CONSTRUCTION_NOISE', 'ENV_STREET_VENDOR',
     'ECO_WAGES', 'CSM_DISPUTE', 'EMG_SUDDEN'],
   geoWords12345: ['纠纷', '吵架', '争吵', '打架', '冲突', '噪音', '噪声', '扰民', '吵闹', '聚集', '烧烤', '酒吧', 'KTV', '广场舞', '占道', '摊贩', '讨薪'],
-  min110: 1,
+  min110: 2,
+  minMass110: 1,
   min12345: 2,
+  minCallers12345: 2,
+  relatedCategories: {
+    noise: ['POL_DOMESTIC_NOISE', 'POL_BUSINESS_NOISE', 'POL_RENOVATION_NOISE', 'POL_PUBLIC_ORDER',
+      'CON_DISTURB', 'ENV_CONSTRUCTION_NOISE', 'DSP_NEIGHBOR', 'DSP_DOG', 'ENV_STREET_VENDOR', 'CUL_SERVICE'],
+    dispute: ['POL_FIGHT', 'POL_PUBLIC_ORDER', 'POL_THREAT',
+      'DSP_NEIGHBOR', 'DSP_DOG', 'DSP_FAMILY_LABOR', 'CSM_DISPUTE', 'CSM_PREPAID', 'ECO_CONTRACT', 'ENV_STREET_VENDOR', 'LIV_PROPERTY'],
+    gathering: ['POL_MASS_GATHERING', 'POL_STABILITY', 'POL_EXTREME', 'POL_THREAT',
+      'ECO_WAGES', 'ECO_CONTRACT', 'LIV_PROPERTY', 'LIV_HOUSING', 'CSM_PREPAID', 'DSP_FAMILY_LABOR', 'CON_DISTURB', 'EMG_SUDDEN', 'HLP_LEGAL_AID'],
+    animal: ['POL_ANIMAL_ATTACK', 'DSP_DOG', 'WLD_ANIMAL'],
+    danger: ['RSC_PUBLIC_DANGER', 'RSC_DISASTER', 'LIV_GAS_LEAK', 'EMG_SUDDEN', 'PUB_CABLE_POLE', 'GRN_TREE_FALLEN', 'CITY_ILLEGAL_BUILD'],
+  },
+  roadNeedsGeo: true,
   maxRecords: 20_000,
 }
 
 interface Row {
   platform: string; source_id: string; t: number; lat: number | null; lon: number | null; county: string
-  cat: string; kind: string; unit: string; title: string; content: string
+  cat: string; kind: string; unit: string; title: string; content: string; caller_key: string
   /** Read for a name (its text is segmented), and for an incident: may link by coordinates. */
   byname?: number; geo_ok?: number
 }
-interface Item extends Row { idx: number; cell: [number, number] | null; key: string; surface: string; geoOk: boolean }
+interface Item extends Row { idx: number; cell: [number, number] | null; key: string; surface: string; etype: string; problem: string | null; geoOk: boolean }
 
 const COLS = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, lat, lon, toString(county_code) AS county,
   toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit,
   if(confidential, '', substring(title, 1, 200)) AS title, if(confidential, '', substring(content, 1, 300)) AS content`
 const COLS_NO_TEXT = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, lat, lon, toString(county_code) AS county,
-  toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit`
+  toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit, caller_key`
 const TXT = `concat(title, ' ', substring(content, 1, 500))`
 /** Where a name is looked for: the title and the body start, as textPlace reads them. */
 const NAME_TXT = `concat(title, ' ', substring(content, 1, 150))`
@@ -105,10 +132,11 @@ function items(rs: Row[], R: number, offset: number): Item[] {
     const lat = r.lat === null ? null : Number(r.lat), lon = r.lon === null ? null : Number(r.lon)
     const geo = lat !== null && lon !== null && Number.isFinite(lat) && Number.isFinite(lon)
     // Segmentation only where a name can link (rows read by coordinates alone need none).
-    const tp = r.byname === undefined || num(r.byname) === 1 ? textPlace(r.title, r.content, false) : null
+    const tp = r.byname === undefined || num(r.byname) === 1 ? textPlace(r.title, r.content, true) : null
     return {
       ...r, t: num(r.t), lat, lon, idx: offset + i, cell: geo ? cellOf(lat!, lon!, R) : null,
-      key: tp?.entity?.key ?? '', surface: tp?.entity?.surface ?? '', geoOk: num(r.geo_ok) === 1,
+      key: tp?.entity?.key ?? '', surface: tp?.entity?.surface ?? '', etype: tp?.entity?.type ?? '', problem: tp?.problem ?? null,
+      geoOk: num(r.geo_ok) === 1,
     }
   })
 }
@@ -123,8 +151,10 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
     k110: nonEmpty(cfg.kinds110), x110: nonEmpty(cfg.excludeCategories110), w110: nonEmpty(cfg.words110), k12345: nonEmpty(cfg.kinds12345), g110: nonEmpty(cfg.geoCategories110),
     g12345: nonEmpty(cfg.geoCategories12345), gw12345: nonEmpty(cfg.geoWords12345),
   }
+  // Dispute-class incidents only: a mass incident, a dispute category, or a dispute word.
   const INC = `(platform = '110' AND status != 'transferred_out'
-    AND ((kind IN {k110:Array(String)} AND category_code NOT IN {x110:Array(String)})
+    AND ((kind IN {k110:Array(String)} AND category_code NOT IN {x110:Array(String)}
+          AND (kind = 'mass_incident' OR category_code IN {g110:Array(String)}))
          OR multiSearchAnyCaseInsensitiveUTF8(${TXT}, {w110:Array(String)})))`
   const CMP = `(platform = '12345' AND status != 'transferred_out' AND kind IN {k12345:Array(String)})`
   const GEO_OK = `if(platform = '12345',
@@ -133,17 +163,15 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
   // The places active in the window, found in SQL (no text is segmented for them): coarse name keys
   // (coarseNamesSql) named by an incident and by enough complaints over [from − days, to), one of
   // them in the window; and the cells of the window's records with coordinates.
-  const names = await rows<{ ck: string; n: number }>(db,
-    `SELECT ck, count() AS n FROM (
-       SELECT arrayJoin(${coarseNamesSql(NAME_TXT)}) AS ck, ${INC} AS inc, received_at >= {wfrom:${DT}} AS inw
-       FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${INC} OR ${CMP}) AND confidential = 0)
-     GROUP BY ck HAVING countIf(inc) >= {min110:UInt32} AND countIf(NOT inc) >= {min12345:UInt32} AND countIf(inw) > 0
-     ORDER BY n DESC, ck LIMIT {needles:UInt32}`,
-    { ...params, ...COARSE_PARAMS, min110: Math.max(1, cfg.min110), min12345: Math.max(1, cfg.min12345), needles: MAX_NEEDLES })
-  const needles = names.map((r) => r.ck)
-  const geoActive = await rows<{ lat: number; lon: number }>(db,
-    `SELECT lat, lon FROM records FINAL WHERE ${rangeFinal('received_at', 'wfrom', 'to')} AND (${INC} OR ${CMP})
-       AND lat IS NOT NULL AND lon IS NOT NULL AND ${GEO_OK} LIMIT {max:UInt32}`, params)
+  // Bounded reads: the window's own records first (minutes of records: their coarse names and, for
+  // those that may link by coordinates, their points); then over [from − days, to) only the records
+  // containing one of those names or lying near one of those points. A window without any is done.
+  const win = await rows<{ ns: string[]; lat: number | null; lon: number | null; geo: number }>(db,
+    `SELECT if(confidential, [], ${coarseNamesSql(NAME_TXT)}) AS ns, lat, lon, ${GEO_OK} AS geo
+     FROM records FINAL WHERE ${rangeFinal('received_at', 'wfrom', 'to')} AND ${keysIn('wfrom', 'to')} AND (${INC} OR ${CMP})
+     LIMIT {max:UInt32}`, { ...params, ...COARSE_PARAMS })
+  const needles = [...new Set(win.flatMap((r) => r.ns ?? []))].sort().slice(0, MAX_NEEDLES)
+  const geoActive = win.filter((r) => r.lat !== null && r.lon !== null && num(r.geo) === 1) as { lat: number; lon: number }[]
   const cells = new Set<string>()
   // 5×5 cells: an active record's incident lies within radiusM of it, and that incident's other
   // complaints within radiusM of the incident, so within 2·radiusM of the active record.
@@ -195,19 +223,40 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
     g.incidents.set(i.idx, i)
     g.complaints.set(c.idx, c)
   }
+  // The same matter on both sides: one lexicon problem, or categories of one family.
+  const families = new Map<string, Set<string>>()
+  for (const [fam, codes] of Object.entries(cfg.relatedCategories)) for (const c of codes) (families.get(c) ?? families.set(c, new Set()).get(c)!).add(fam)
+  const related = (i: Item, c: Item) => {
+    if (i.problem && i.problem === c.problem) return true
+    const fi = families.get(i.cat), fc = families.get(c.cat)
+    if (fi && fc) for (const f of fi) if (fc.has(f)) return true
+    return false
+  }
+  const near = (i: Item, c: Item) => i.lat !== null && i.lon !== null && c.lat !== null && c.lon !== null && distanceM(i.lat, i.lon, c.lat, c.lon) <= R
   for (const i of inc) {
     const close = (c: Item) => Math.abs(c.t - i.t) <= D
-    if (i.key) for (const c of compByKey.get(i.key) ?? []) if (close(c) && countyAgrees(i.county, c.county)) add(`ent:${i.key}@${i.county}`, true, i, c)
+    if (i.key) for (const c of compByKey.get(i.key) ?? []) {
+      if (!close(c) || !countyAgrees(i.county, c.county) || !related(i, c)) continue
+      // A road is mostly an address: one road name links only where the coordinates agree too.
+      if (cfg.roadNeedsGeo && i.etype === 'road' && !near(i, c)) continue
+      add(`ent:${i.key}@${i.county}`, true, i, c)
+    }
     if (i.cell) {
       for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++)
         for (const c of compByCell.get(`${i.cell[0] + dy},${i.cell[1] + dx}`) ?? [])
-          if (i.geoOk && c.geoOk && close(c) && distanceM(i.lat!, i.lon!, c.lat!, c.lon!) <= R && !(i.key && c.key === i.key)) add(`cell:${i.cell[0]},${i.cell[1]}`, false, i, c)
+          if (i.geoOk && c.geoOk && close(c) && near(i, c) && !(i.key && c.key === i.key) && related(i, c)) add(`cell:${i.cell[0]},${i.cell[1]}`, false, i, c)
     }
+  }
+  const callers = (xs: Item[]) => new Set(xs.filter((x) => x.caller_key).map((x) => x.caller_key)).size + xs.filter((x) => !x.caller_key).length
+  const enough = (g: Group) => {
+    const incs = [...g.incidents.values()], comps = [...g.complaints.values()]
+    return (incs.length >= cfg.min110 || incs.filter((x) => x.kind === 'mass_incident').length >= Math.max(1, cfg.minMass110))
+      && comps.length >= cfg.min12345 && callers(comps) >= cfg.minCallers12345
   }
 
   const inWindow = (x: Item) => x.t >= w.from && x.t < w.to
   const raised = [...groups.values()]
-    .filter((g) => g.incidents.size >= cfg.min110 && g.complaints.size >= cfg.min12345)
+    .filter(enough)
     .filter((g) => [...g.incidents.values(), ...g.complaints.values()].some(inWindow))
     .sort((a, b) => Number(b.byEntity) - Number(a.byEntity) || (b.incidents.size + b.complaints.size) - (a.incidents.size + a.complaints.size) || (a.place < b.place ? -1 : 1))
   const covered = new Set<number>()

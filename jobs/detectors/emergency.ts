@@ -11,7 +11,7 @@
 // 110 itself diverted to 12345 (the counterpart of a 110→12345 transfer) is not judged: 110 has it.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, MIN, categoryInfo, categoryOwners, clip, num, rangeFinal, recordsQuery, rows, timeParams,
+  type Db, type Window, DAY, DT, MIN, categoryInfo, categoryOwners, clip, eventKeys, keysIn, monthsOf, num, rangeFinal, recordsQuery, rows, timeParams,
   wherePrefix, shDay,
 } from './common'
 
@@ -100,20 +100,28 @@ export async function detectEmergencies(db: Db, w: Window, cfg: EmergencyConfig 
   })
   const byUrgency = cfg.urgency === 'all' ? `urgency = 'emergency'`
     : cfg.urgency === 'police' ? `(urgency = 'emergency' AND has({police:Array(String)}, toString(category_code)))` : '0'
+  // Cheap first: any version of a 12345 record received in the window that may match (no FINAL, no
+  // events). Most one-minute windows have none, and then the events are never read.
+  const any = await rows<{ n: number }>(db,
+    `SELECT count() AS n FROM records
+     WHERE platform = '12345' AND ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}}
+       AND (arrayExists(x -> x, [${match.join(', ')}]) OR ${byUrgency})`, params)
+  if (!any.length || num(any[0].n) === 0) return []
   const sql = `SELECT r.source_id AS source_id, toUnixTimestamp64Milli(r.received_at) AS received, toString(r.county_code) AS county_code,
        toString(r.category_code) AS category_code, toString(r.unit_code) AS unit_code, toString(r.urgency) AS urgency, r.m AS m,
        toUnixTimestamp64Milli(t.first_transfer) AS transferred
      FROM (SELECT source_id, received_at, county_code, category_code, unit_code, urgency, [${match.join(', ')}] AS m
            FROM records FINAL
            WHERE platform = '12345' AND ${rangeFinal('received_at', 'from', 'to')}
+             AND ${keysIn('from', 'to', `platform = '12345'`)}
              AND (arrayExists(x -> x, m) OR ${byUrgency})
              -- a matter 110 diverted to 12345 is known to 110 already (it attends first where needed)
              AND source_id NOT IN (SELECT counterpart_id FROM events FINAL
                WHERE platform = '110' AND type = 'transfer' AND from_platform = '110' AND to_platform = '12345'
-                 AND ${rangeFinal('at', 'dfrom', 'eto')})) AS r
+                 AND ${rangeFinal('at', 'dfrom', 'eto')} AND ${eventKeys('dfrom', 'eto', `platform = '110' AND type = 'transfer'`)})) AS r
      LEFT JOIN (SELECT record_id, min(at) AS first_transfer FROM events FINAL
                 WHERE platform = '12345' AND type = 'transfer' AND from_platform = '12345' AND to_platform = '110'
-                  AND ${rangeFinal('at', 'efrom', 'eto')}
+                  AND ${rangeFinal('at', 'efrom', 'eto')} AND ${eventKeys('efrom', 'eto', `platform = '12345' AND type = 'transfer'`)}
                 GROUP BY record_id) AS t ON t.record_id = r.source_id
      WHERE t.first_transfer IS NULL OR toUnixTimestamp64Milli(t.first_transfer) > toUnixTimestamp64Milli(r.received_at) + {lim:Int64}
      ORDER BY received`

@@ -101,9 +101,10 @@ export const DETECTORS: DetectorSpec[] = [
   },
   {
     name: 'surge', kind: 'surge', windowMs: HOUR, maxSpanMs: DAY, live: true,
-    // Late data recomputes its own hour. The hours it is a baseline for (the same hour in the next
+    // A window judges the sliding 60 minutes ending in it: late data recomputes the windows of the
+    // hour after it. The hours it is a baseline for (the same hour in the next
     // weeks) are not recomputed: that would mean every hour of those weeks.
-    reach: () => ({ before: 0, after: 0 }),
+    reach: () => ({ before: HOUR, after: 0 }),
     run: (db, w, c) => detectSurges(db, w, c.surge),
   },
   {

@@ -1,10 +1,11 @@
 // 新兴话题 (issue 7, 4b): topics rising fast. A topic's count in the last `windowHours` up to the
 // window's end against its daily average over the `baselineDays` whole Shanghai days before the day
 // holding the start of those hours:
-//   raised when n ≥ minCount, n ≥ factor × max(average, unseenAverage), from ≥ minCallers callers,
-//   with at least one of its records received in the window (a topic is raised again only with new records).
-// The average of a topic never seen in the baseline is `unseenAverage` (0.5 a day), so a first
-// appearance needs factor × 0.5 and minCount records. Days before the first stored record are not
+//   raised when n ≥ minCount (8), n ≥ factor × max(average, unseenAverage), the count is significant —
+//   Poisson upper tail P(X ≥ n | λ) < pMax (1e-4), λ = max(average, unseenAverage) × windowHours / 24 —
+//   from ≥ minCallers callers (≥ minCallersUnseen, 4, for a topic absent from the baseline), with at
+//   least one of its records received in the window (a topic is raised again only with new records).
+// Small-count fluctuations ("5 件, usually 1.6 a day") are thus not new topics. Days before the first stored record are not
 // baseline (a new system has no past); with fewer than `minBaselineDays` days of past nothing is judged.
 //
 // Topics, from the most specific:
@@ -33,6 +34,7 @@ import {
   routing, rows, samplesOf, seriesOf, shDay, timeParams,
 } from './common'
 import { COARSE_PARAMS, coarseNamesSql, mostCommon, textPlace } from './risk-cluster'
+import { poissonUpper } from './surge'
 
 export interface NewTopicConfig {
   windowHours: number
@@ -42,6 +44,10 @@ export interface NewTopicConfig {
   factor: number
   unseenAverage: number
   minCallers: number
+  /** Poisson upper-tail probability below which a count is significant. */
+  pMax: number
+  /** Distinct callers needed by a topic absent from the baseline. */
+  minCallersUnseen: number
   /** Which kinds of topic are looked for. */
   entities: boolean
   problems: boolean
@@ -55,10 +61,12 @@ export const DEFAULT_NEW_TOPIC: NewTopicConfig = {
   windowHours: 24,
   baselineDays: 14,
   minBaselineDays: 7,
-  minCount: 5,
+  minCount: 8,
   factor: 3,
   unseenAverage: 0.5,
   minCallers: 2,
+  pMax: 1e-4,
+  minCallersUnseen: 4,
   entities: true,
   problems: true,
   categories: true,
@@ -141,8 +149,11 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   const baseDays = Math.max(0, (bEnd - Math.max(bf, alignStart(first, DAY))) / DAY)
   if (baseDays < cfg.minBaselineDays) return []
   const M = Math.max(1, cfg.minCount)
-  const raisable = (n: number, callers: number, base: number) =>
-    n >= M && callers >= cfg.minCallers && n >= cfg.factor * Math.max(base / baseDays, cfg.unseenAverage)
+  const raisable = (n: number, callers: number, base: number) => {
+    const avg = Math.max(base / baseDays, cfg.unseenAverage)
+    return n >= M && callers >= (base > 0 ? cfg.minCallers : Math.max(cfg.minCallers, cfg.minCallersUnseen))
+      && n >= cfg.factor * avg && poissonUpper(n, avg * Math.max(1, cfg.windowHours) / 24) < cfg.pMax
+  }
 
   const topics: Topic[] = []
 

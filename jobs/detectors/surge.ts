@@ -1,30 +1,44 @@
-// 话务量激增 (issue 7, 4): records per platform × category × county per hour, against a seasonal baseline:
-// the same hour of the week in each of the previous `baselineWeeks` weeks. Robust statistics: the
-// baseline's median and its MAD (median absolute deviation, × 1.4826 so it estimates a standard
-// deviation, at least `minScale`). An hour surges when its count ≥ `minCount` and > median + k · scale.
+// 话务量激增 (issue 7, 4): records per platform × category × county in a sliding 60-minute window,
+// against a seasonal baseline: the same sliding 60 minutes at the same time of the week in each of the
+// previous `baselineWeeks` weeks.
 //
-// Every hour overlapping the window is judged; the hour holding the window's end counts what has
-// arrived so far, so a run over a short window ending "now" raises a surge while it builds. Weeks
-// before the platform's first stored record are left out of the baseline (a new system has no past),
-// and an hour with fewer than `minBaselineWeeks` weeks of past is not judged. One finding per group:
-// its hour with the largest excess.
+// Windows judged: the 60 minutes ending at the window's end (for the live window, "now": a burst is
+// seen while it builds, whatever the clock hour it started in), and those ending at every
+// `stepMin`-minute mark inside the window (a catch-up call over a day judges the whole day).
+//
+// Test: a count n ≥ `minCount` is a surge when
+//  - the baseline is low (mean < `largeBaseline`): Poisson upper tail P(X ≥ n | λ) < `pMax`, with λ the
+//    baseline mean floored at `minLambda` — small counts against a usual 1 or 2 are not surges;
+//  - the baseline is large: n > median + k · max(MAD × 1.4826, √median, `minScale`) (robust statistics;
+//    √median is the Poisson spread, so a steady group is not raised on a few extra records).
+// Weeks before the platform's first stored record are left out of the baseline (a new system has no
+// past), and a window with fewer than `minBaselineWeeks` weeks of past is not judged. One finding per
+// group: its most significant window. Fingerprint `surge|<platform>|<category>|<county>`.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, DT, HOUR, alignStart, categoryName, chTime, clip, inline, monthsOf, num, rangeFinal,
+  type Db, type Window, DAY, DT, HOUR, MIN, alignStart, categoryName, chTime, clip, inline, monthsOf, num, rangeFinal,
   routing, rows, samplesOf, timeParams, wherePrefix,
 } from './common'
 
 export interface SurgeConfig {
-  /** Weeks of the same hour of the week that make the baseline. */
+  /** Weeks of the same time of the week that make the baseline. */
   baselineWeeks: number
-  /** Fewer weeks with data than this: the hour is not judged. */
+  /** Fewer weeks with data than this: the window is not judged. */
   minBaselineWeeks: number
-  /** Threshold: median + k · scale. */
+  /** Large baselines: threshold median + k · scale. */
   k: number
-  /** Smallest scale (records per hour), so a flat baseline does not raise on one extra record. */
+  /** Smallest scale (records per hour) for large baselines. */
   minScale: number
-  /** Smallest count in the hour that can be a surge. */
+  /** Smallest count in the 60 minutes that can be a surge. */
   minCount: number
+  /** Low baselines: Poisson upper-tail probability below which a count is a surge. */
+  pMax: number
+  /** Floor of λ (records per hour) in the Poisson test: a group never seen is not judged against 0. */
+  minLambda: number
+  /** Baseline mean (records per hour) from which median/MAD is used instead of the Poisson test. */
+  largeBaseline: number
+  /** Minutes between the ends of the sliding windows judged inside a window (its end is always judged). */
+  stepMin: number
   /** Days of daily counts in a finding's series. */
   seriesDays: number
 }
@@ -34,7 +48,11 @@ export const DEFAULT_SURGE: SurgeConfig = {
   minBaselineWeeks: 2,
   k: 3,
   minScale: 1,
-  minCount: 8,
+  minCount: 10,
+  pMax: 1e-5,
+  minLambda: 0.5,
+  largeBaseline: 10,
+  stepMin: 5,
   seriesDays: 14,
 }
 
@@ -53,56 +71,114 @@ export function robust(xs: number[]): { median: number; mad: number } {
   return { median: med, mad: 1.4826 * median(xs.map((x) => Math.abs(x - med))) }
 }
 
-interface Row { platform: string; category_code: string; county_code: string; h: number; n: number }
+/** P(X ≥ n) for X ~ Poisson(λ), n ≥ 0 (summed over the lower terms in log space; exact enough for tests at 1e-4…1e-12). */
+export function poissonUpper(n: number, lambda: number): number {
+  if (n <= 0) return 1
+  if (lambda <= 0) return 0
+  // Upper tail summed directly: terms from n up, until negligible (stable for small tails).
+  let logTerm = -lambda + n * Math.log(lambda) - logFactorial(n)
+  let sum = 0
+  for (let k = n; k < n + 1000; k++) {
+    const t = Math.exp(logTerm)
+    sum += t
+    if (k > lambda && t < sum * 1e-15) break
+    logTerm += Math.log(lambda) - Math.log(k + 1)
+  }
+  return Math.min(1, sum)
+}
+
+function logFactorial(n: number): number {
+  let s = 0
+  for (let i = 2; i <= n; i++) s += Math.log(i)
+  return s
+}
+
+interface Judged {
+  key: string; end: number; n: number; median: number; mean: number; scale: number; threshold: number
+  p: number; score: number; weeks: number; poisson: boolean
+}
+
+/** Judges one count against its baseline counts; null when it is no surge. */
+export function judgeSurge(n: number, base: number[], cfg: SurgeConfig): Omit<Judged, 'key' | 'end' | 'weeks'> | null {
+  if (n < cfg.minCount || base.length < cfg.minBaselineWeeks) return null
+  const mean = base.reduce((a, b) => a + b, 0) / base.length
+  const { median: med, mad } = robust(base)
+  if (mean < cfg.largeBaseline) {
+    const lambda = Math.max(mean, cfg.minLambda)
+    const p = poissonUpper(n, lambda)
+    if (!(p < cfg.pMax)) return null
+    // The count at which the tail first drops below pMax: the threshold shown.
+    let t = Math.ceil(lambda)
+    while (poissonUpper(t, lambda) >= cfg.pMax && t < 10_000) t++
+    return { n, median: med, mean, scale: Math.sqrt(lambda), threshold: Math.max(t, cfg.minCount), p, score: -Math.log10(Math.max(p, 1e-300)), poisson: true }
+  }
+  const scale = Math.max(mad, Math.sqrt(med), cfg.minScale)
+  const threshold = med + cfg.k * scale
+  if (n <= threshold) return null
+  return { n, median: med, mean, scale, threshold, p: 0, score: (n - med) / scale, poisson: false }
+}
 
 export async function detectSurges(db: Db, w: Window, cfg: SurgeConfig = DEFAULT_SURGE): Promise<Finding[]> {
+  if (w.to <= w.from) return []
   const weeks = Math.max(1, Math.round(cfg.baselineWeeks))
-  const hours: number[] = []
-  for (let h = alignStart(w.from, HOUR); h < w.to; h += HOUR) hours.push(h)
-  if (!hours.length) return []
-  const all = new Set<number>()
-  for (const h of hours) for (let i = 0; i <= weeks; i++) all.add(h - i * WEEK)
-  const baseFrom = hours[0] - weeks * WEEK
-  const params = { ...timeParams({ from: baseFrom, to: w.to, cfrom: hours[0] }), hours: [...all] }
-  // Groups with records in the window's hours, then their counts in those hours and the baseline hours.
-  const counts = await rows<Row>(db,
+  const step = Math.max(1, Math.round(cfg.stepMin)) * MIN
+  // Ends of the sliding 60-minute windows judged: every step mark inside (from, to), and `to`.
+  const ends: number[] = []
+  for (let e = alignStart(w.from, step) + step; e < w.to; e += step) if (e > w.from) ends.push(e)
+  ends.push(w.to)
+  const lo = ends[0] - HOUR // the current part read: [lo, to)
+  const len = w.to - lo
+  const baseFrom = lo - weeks * WEEK
+  const params = { ...timeParams({ from: baseFrom, to: w.to, cfrom: lo }), lo: baseFrom, len, week: WEEK, min: Math.max(1, cfg.minCount) }
+  // Groups with at least minCount records in the current part, then their per-minute counts there and
+  // in the same spans of the previous weeks.
+  const counts = await rows<{ platform: string; category_code: string; county_code: string; m: number; n: number }>(db,
     `SELECT platform, toString(category_code) AS category_code, toString(county_code) AS county_code,
-       toInt64(toUnixTimestamp(toStartOfHour(received_at))) * 1000 AS h, count() AS n
+       intDiv(toUnixTimestamp64Milli(received_at), 60000) * 60000 AS m, count() AS n
      FROM records FINAL
      WHERE ${rangeFinal('received_at', 'from', 'to')}
-       AND toInt64(toUnixTimestamp(toStartOfHour(received_at))) * 1000 IN {hours:Array(Int64)}
+       AND (toUnixTimestamp64Milli(received_at) - {lo:Int64}) % {week:Int64} < {len:Int64}
        AND (platform, category_code, county_code) IN (
-         SELECT platform, category_code, county_code FROM records FINAL WHERE ${rangeFinal('received_at', 'cfrom', 'to')})
-     GROUP BY platform, category_code, county_code, h`, params)
+         SELECT platform, category_code, county_code FROM records FINAL WHERE ${rangeFinal('received_at', 'cfrom', 'to')}
+         GROUP BY platform, category_code, county_code HAVING count() >= {min:UInt32})
+     GROUP BY platform, category_code, county_code, m`, params)
+  if (!counts.length) return []
   const starts = new Map((await rows<{ platform: string; first: number }>(db,
     `SELECT platform, toUnixTimestamp64Milli(min(received_at)) AS first FROM records
      WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} GROUP BY platform`, params))
     .map((r) => [r.platform, num(r.first)]))
 
-  const byGroup = new Map<string, Map<number, number>>()
+  const byGroup = new Map<string, [number, number][]>()
   for (const r of counts) {
     const k = `${r.platform}|${r.category_code}|${r.county_code}`
-    if (!byGroup.has(k)) byGroup.set(k, new Map())
-    byGroup.get(k)!.set(num(r.h), num(r.n))
+    const a = byGroup.get(k) ?? byGroup.set(k, []).get(k)!
+    a.push([num(r.m), num(r.n)])
   }
-  const raised: { key: string; h: number; n: number; median: number; scale: number; threshold: number; excess: number; weeks: number }[] = []
-  for (const [key, m] of byGroup) {
+  const raised: Judged[] = []
+  for (const [key, arr] of byGroup) {
+    arr.sort((a, b) => a[0] - b[0])
+    // Records in [a, b) from the per-minute counts (a minute counts by its start): prefix sums.
+    const cum = [0]
+    for (const [, n] of arr) cum.push(cum[cum.length - 1] + n)
+    const below = (t: number) => { // minutes before t
+      let lo = 0, hi = arr.length
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (arr[mid][0] < t) lo = mid + 1; else hi = mid }
+      return lo
+    }
+    const sum = (a: number, b: number) => cum[below(b)] - cum[below(a)]
     const platform = key.split('|')[0]
-    const first = starts.get(platform) ?? Infinity
-    let best: (typeof raised)[number] | null = null
-    for (const h of hours) {
-      const n = m.get(h) ?? 0
+    const first = alignStart(starts.get(platform) ?? Infinity, HOUR)
+    let best: Judged | null = null
+    for (const e of ends) {
+      const n = sum(e - HOUR, e)
       if (n < cfg.minCount) continue
-      // A baseline week counts only if the platform had data by that hour.
+      // A baseline week counts only if the platform had data by the start of its window.
       const base: number[] = []
-      for (let i = 1; i <= weeks; i++) if (h - i * WEEK >= alignStart(first, HOUR)) base.push(m.get(h - i * WEEK) ?? 0)
-      if (base.length < cfg.minBaselineWeeks) continue
-      const { median: med, mad } = robust(base)
-      const scale = Math.max(mad, cfg.minScale)
-      const threshold = med + cfg.k * scale
-      if (n <= threshold) continue
-      const excess = (n - med) / scale
-      if (!best || excess > best.excess) best = { key, h, n, median: med, scale, threshold, excess, weeks: base.length }
+      for (let i = 1; i <= weeks; i++) if (e - i * WEEK - HOUR >= first) base.push(sum(e - i * WEEK - HOUR, e - i * WEEK))
+      const j = judgeSurge(n, base, cfg)
+      if (!j) continue
+      const cand: Judged = { ...j, key, end: e, weeks: base.length }
+      if (!best || cand.score > best.score || (cand.score === best.score && (cand.weeks > best.weeks || (cand.weeks === best.weeks && cand.end > best.end)))) best = cand
     }
     if (best) raised.push(best)
   }
@@ -111,8 +187,7 @@ export async function detectSurges(db: Db, w: Window, cfg: SurgeConfig = DEFAULT
   const out: Finding[] = []
   for (const r of raised) {
     const [platform, cat, county] = r.key.split('|')
-    const hourEnd = Math.min(r.h + HOUR, w.to)
-    const evParams = { ...timeParams({ from: r.h, to: hourEnd }), platform, cat, county }
+    const evParams = { ...timeParams({ from: r.end - HOUR, to: r.end }), platform, cat, county }
     const evidenceSql = `SELECT platform, source_id, received_at, county_code, category_code, unit_code, status
   FROM records FINAL
   WHERE platform = {platform:String} AND category_code = {cat:String} AND county_code = {county:String}
@@ -126,20 +201,24 @@ export async function detectSurges(db: Db, w: Window, cfg: SurgeConfig = DEFAULT
          AND ${rangeFinal('received_at', 'from', 'to')}
        GROUP BY day ORDER BY day`, { ...timeParams({ from: sFrom, to: w.to }), platform, cat, county })
     const units = [...new Set(ev.map((e) => e.unit_code).filter(Boolean))].sort()
-    const hh = chTime(r.h).slice(5, 13) + ' 时'
-    const usual = Math.round(r.median * 10) / 10
-    const high = r.n >= r.median + 2 * cfg.k * r.scale
+    const span = `${chTime(r.end - HOUR).slice(5, 16)}–${chTime(r.end).slice(11, 16)}`
+    const usual = Math.round(r.mean * 10) / 10
+    const high = r.poisson ? r.p < cfg.pMax * 1e-4 : r.n >= r.median + 2 * cfg.k * r.scale
     out.push({
       kind: 'surge',
       fingerprint: `surge|${platform}|${cat}|${county}`,
-      title: clip(`${wherePrefix(county)}${categoryName(cat)} ${platform} 话务量激增：${hh} ${r.n} 件（同时段往常 ${usual} 件）`),
+      title: clip(`${wherePrefix(county)}${categoryName(cat)} ${platform} 话务量激增：${span} 一小时 ${r.n} 件（同时段往常 ${usual} 件）`),
       severity: high ? 'high' : 'medium',
       county_code: county,
       category_code: cat,
       units,
-      first_seen: ev.length ? Date.parse(ev[0].received_at.replace(' ', 'T') + '+08:00') : r.h,
-      last_seen: ev.length ? Date.parse(ev.at(-1)!.received_at.replace(' ', 'T') + '+08:00') : hourEnd,
-      counts: { records: r.n, baseline_median: usual, baseline_scale: Math.round(r.scale * 100) / 100, threshold: Math.round(r.threshold * 10) / 10, baseline_weeks: r.weeks, hour_start: r.h },
+      first_seen: ev.length ? Date.parse(ev[0].received_at.replace(' ', 'T') + '+08:00') : r.end - HOUR,
+      last_seen: ev.length ? Date.parse(ev.at(-1)!.received_at.replace(' ', 'T') + '+08:00') : r.end,
+      counts: {
+        records: r.n, baseline_median: Math.round(r.median * 10) / 10, baseline_mean: usual, baseline_scale: Math.round(r.scale * 100) / 100,
+        threshold: Math.round(r.threshold * 10) / 10, baseline_weeks: r.weeks, window_start: r.end - HOUR, window_end: r.end,
+        ...(r.poisson ? { p_value: Number(r.p.toPrecision(3)) } : {}),
+      },
       series: series.map((s) => ({ day: s.day, n: num(s.n) })),
       samples: samplesOf(ev.slice(-20)),
       query: inline(evidenceSql, evParams),
