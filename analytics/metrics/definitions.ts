@@ -97,16 +97,25 @@ const FROM = `{from:DateTime64(3, 'Asia/Shanghai')}`
 const TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
 
 /**
- * `col` in [{from}, {to}), for a table read FINAL and partitioned by month of `col`. With
+ * `col` in [{from}, {to}) (or bounds under other parameter names), for a table read FINAL and partitioned by month of `col`. With
  * do_not_merge_across_partitions_select_final, ClickHouse prunes *parts* by the min-max of `col` before
  * FINAL: a correction that moved `col` out of the window within the same month was pruned, and the
  * stale version it replaced showed instead. Whole months prune safely (every version of a key lives in
  * one month); the exact bounds go through identity(), which index analysis does not use, so they apply
  * after FINAL.
  */
-export function windowFinal(col: string): string {
-  return `toYYYYMM(${col}) BETWEEN toYYYYMM(${FROM}) AND toYYYYMM(${TO} - toIntervalMillisecond(1))
-      AND identity(${col}) >= ${FROM} AND identity(${col}) < ${TO}`
+export function windowFinal(col: string, lo = 'from', hi = 'to'): string {
+  const from = lo === 'from' ? FROM : `{${lo}:DateTime64(3, 'Asia/Shanghai')}`
+  const to = hi === 'to' ? TO : `{${hi}:DateTime64(3, 'Asia/Shanghai')}`
+  return `${windowMonths(col, lo, hi)}
+      AND identity(${col}) >= ${from} AND identity(${col}) < ${to}`
+}
+
+/** Only the months of [{lo}, {hi}) (parameter names): for reads that filter exactly elsewhere or read without FINAL. */
+export function windowMonths(col: string, lo = 'from', hi = 'to'): string {
+  const from = `{${lo}:DateTime64(3, 'Asia/Shanghai')}`
+  const to = `{${hi}:DateTime64(3, 'Asia/Shanghai')}`
+  return `toYYYYMM(${col}) BETWEEN toYYYYMM(${from}) AND toYYYYMM(${to} - toIntervalMillisecond(1))`
 }
 
 /**

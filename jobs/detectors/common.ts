@@ -5,6 +5,7 @@ import { queryRows } from '../../analytics/clickhouse'
 import { chTime } from '../../ingest/rows'
 import { Reference } from '../../ingest/reference'
 import type { RecordRef } from '../../model/finding'
+import { windowFinal, windowMonths } from '../../analytics/metrics/definitions'
 
 export type { Db }
 export { queryRows, chTime }
@@ -34,15 +35,8 @@ export function shTime(t: number): string {
   return new Date(t + TZ_MS).toISOString().slice(5, 16).replace('T', ' ')
 }
 
-/**
- * `col` in [{lo}, {hi}) for a table read FINAL and partitioned by month of `col`: the same rule as
- * windowFinal() in analytics/metrics/definitions.ts (whole months prune parts before FINAL, the exact
- * bounds apply after it through identity()), for bounds under other parameter names.
- */
-export function rangeFinal(col: string, lo: string, hi: string): string {
-  return `toYYYYMM(${col}) BETWEEN toYYYYMM({${lo}:${DT}}) AND toYYYYMM({${hi}:${DT}} - toIntervalMillisecond(1))
-      AND identity(${col}) >= {${lo}:${DT}} AND identity(${col}) < {${hi}:${DT}}`
-}
+/** `col` in [{lo}, {hi}) for a table read FINAL: windowFinal() of the metrics, under these parameter names. */
+export const rangeFinal = (col: string, lo: string, hi: string): string => windowFinal(col, lo, hi)
 
 /**
  * Records' keys with some version received in [{lo}, {hi}), read without FINAL (primary-key analysis
@@ -61,9 +55,7 @@ export function eventKeys(lo: string, hi: string, where = '1'): string {
 }
 
 /** Only the months of [{lo}, {hi}): for reads that filter exactly elsewhere (or need no exact bound). */
-export function monthsOf(col: string, lo: string, hi: string): string {
-  return `toYYYYMM(${col}) BETWEEN toYYYYMM({${lo}:${DT}}) AND toYYYYMM({${hi}:${DT}} - toIntervalMillisecond(1))`
-}
+export const monthsOf = (col: string, lo: string, hi: string): string => windowMonths(col, lo, hi)
 
 const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 
