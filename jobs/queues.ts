@@ -41,6 +41,8 @@ export interface JobsOptions {
   overdueMarginMs?: number
   /** How often the schedules are verified to exist in Redis. */
   verifyEveryMs?: number
+  /** At close, a running job is waited for this long, then left (default 10 s). */
+  closeGraceMs?: number
   /** While Redis is away, the outage is logged again this often. */
   outageLogEveryMs?: number
 }
@@ -227,10 +229,16 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
     close: async () => {
       closed = true
       clearInterval(timer)
-      // With Redis there, let a running job finish; without it there is nothing to wait for.
+      // With Redis there, let a running job finish for a while; without it there is nothing to wait for.
+      // A detect catch-up can run for minutes: past the grace period the worker closes without it. That
+      // is safe because every job commits per window (a cut run leaves its marks, and the previous
+      // computation, in place) and the next start redoes the rest.
       const closing = Promise.all([worker.close(), queue.close()])
-      if (cmd.status === 'ready') await closing
-      else await withTimeout(closing, 2000, 'close').catch(() => {})
+      const grace = cmd.status === 'ready' ? o.closeGraceMs ?? 10_000 : 2000
+      await withTimeout(closing, grace, 'close').catch(async () => {
+        o.log.warn({ graceMs: grace }, 'a running job did not finish in time: stopping without it (it is redone at the next start)')
+        await withTimeout(Promise.all([worker.close(true), queue.close()]), 2000, 'close').catch(() => {})
+      })
       cmd.disconnect()
       wconn.disconnect()
     },
