@@ -93,17 +93,17 @@ export interface Changes {
 }
 
 /**
- * What changed since `since` (rows read without FINAL, so every version and tombstone counts). A key
- * whose older version was merged away looks new: at worst more windows are recomputed.
+ * What changed since `since` (rows read without FINAL, so every version and tombstone counts). Whether
+ * a key is new is read from record_keys / event_keys (migration 013), which merges cannot forget.
  */
 async function changes(db: Db, since: number): Promise<Changes> {
   const rows = await queryRows<{ m: number; fresh: number }>(db,
     `WITH rc AS (SELECT platform, source_id, received_at FROM records WHERE ingested_at >= {since:${DT}}),
           ec AS (SELECT platform, event_id, at FROM events WHERE ingested_at >= {since:${DT}}),
-          rold AS (SELECT DISTINCT platform, source_id FROM records
-                   WHERE ingested_at < {since:${DT}} AND (platform, source_id) IN (SELECT platform, source_id FROM rc)),
-          eold AS (SELECT DISTINCT platform, event_id FROM events
-                   WHERE ingested_at < {since:${DT}} AND (platform, event_id) IN (SELECT platform, event_id FROM ec))
+          rold AS (SELECT platform, source_id FROM record_keys WHERE (platform, source_id) IN (SELECT platform, source_id FROM rc)
+                   GROUP BY platform, source_id HAVING min(first_ingested) < {since:${DT}}),
+          eold AS (SELECT platform, event_id FROM event_keys WHERE (platform, event_id) IN (SELECT platform, event_id FROM ec)
+                   GROUP BY platform, event_id HAVING min(first_ingested) < {since:${DT}})
      SELECT DISTINCT intDiv(toUnixTimestamp64Milli(t), ${MINUTE}) * ${MINUTE} AS m, fresh FROM (
        SELECT received_at AS t, toUInt8((platform, source_id) NOT IN (SELECT platform, source_id FROM rold)) AS fresh FROM rc
        UNION ALL SELECT at, toUInt8((platform, event_id) NOT IN (SELECT platform, event_id FROM eold)) FROM ec
