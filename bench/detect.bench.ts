@@ -12,12 +12,16 @@
 //   (every window of every detector over 90 days), as after a first start on an existing database;
 // - incremental pass: one more hour of data arrives (ingested now), then the next run, an hour later.
 // Prints both, per detector; the last line is one JSON object of the figures.
-import { mkdtempSync, rmSync } from 'node:fs'
+//
+// For profiling: `--data DIR` keeps the generated database in DIR and reuses it on the next run (the
+// detect job's state is cleared first); `--only surge,emergency` runs only those detectors.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { openDb, queryRows } from '../analytics/clickhouse'
 import { migrate } from '../analytics/migrate'
 import { type DetectSummary, runDetectJob } from '../jobs/detect-job'
+import { DETECTORS } from '../jobs/detectors'
 import { CATEGORY_BY_CODE } from '../ingest/simulator/catalog'
 import { REGIONS } from '../ingest/simulator/geo'
 
@@ -25,19 +29,30 @@ const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`)
   return i > 0 ? Number(process.argv[i + 1]) : def
 }
-const RECORDS = arg('records', 2_500_000)
-const DAYS = arg('days', 90)
+const strArg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : undefined
+}
+const keep = strArg('data')
+const metaFile = keep && path.join(keep, 'bench-meta.json')
+const meta = metaFile && existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) as { end: number; records: number; days: number } : undefined
+const RECORDS = meta?.records ?? arg('records', 2_500_000)
+const DAYS = meta?.days ?? arg('days', 90)
 const MIN = 60_000
 const HOUR = 60 * MIN
 const DAY = 24 * HOUR
 const silent = { info() {}, warn() {}, error() {} }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'linkage-bench-detect-'))
+const only = strArg('only')?.split(',')
+const detectors = only ? DETECTORS.filter((d) => only.includes(d.name)) : undefined
+if (keep) mkdirSync(keep, { recursive: true })
+const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'linkage-bench-detect-'))
+const reuse = meta !== undefined
 const db = openDb({ dataDir: dir })
 await migrate(db, silent)
 
 // The end of the data: the start of the current hour (Shanghai = UTC+8, whole hours agree), so all of it is in the past.
-const end = Math.floor(Date.now() / HOUR) * HOUR
+const end = meta ? meta.end : Math.floor(Date.now() / HOUR) * HOUR
 const start = end - DAYS * DAY
 const lastHour = end - HOUR
 const step = (DAYS * DAY) / RECORDS // ms between records (uniform over the span; the hour of day is shaped below)
@@ -108,8 +123,15 @@ async function insertEvents(from: number, to: number, ingested: 'past' | 'now') 
 
 const t0 = Date.now()
 const before = Math.floor((lastHour - start) / step) // records received before the last hour
-await insertRecords(0, before, 'past')
-await insertEvents(0, before, 'past')
+if (reuse) {
+  for (const t of ['job_marks', 'job_windows']) await db.command({ query: `TRUNCATE TABLE ${t}` })
+  await db.command({ query: `DELETE FROM records WHERE received_at >= {t:DateTime64(3, 'Asia/Shanghai')}`, query_params: { t: lastHour / 1000 } })
+  await db.command({ query: `DELETE FROM events WHERE at >= {t:DateTime64(3, 'Asia/Shanghai')}`, query_params: { t: lastHour / 1000 } })
+} else {
+  await insertRecords(0, before, 'past')
+  await insertEvents(0, before, 'past')
+  if (metaFile) writeFileSync(metaFile, JSON.stringify({ end, records: RECORDS, days: DAYS }))
+}
 const genMs = Date.now() - t0
 const [{ nr, ne }] = await queryRows<{ nr: number; ne: number }>(db, `SELECT (SELECT count() FROM records) AS nr, (SELECT count() FROM events) AS ne`, {})
 console.log(`generated ${Number(nr).toLocaleString('en-US')} records and ${Number(ne).toLocaleString('en-US')} events over ${DAYS} days in ${genMs} ms`)
@@ -130,7 +152,7 @@ const sink = async () => {}
 
 // Full pass: the first run, catching up every window of the whole span.
 let t = Date.now()
-const full = await runDetectJob(db, { now: lastHour, sink, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
+const full = await runDetectJob(db, { now: lastHour, sink, detectors, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
 const fullMs = Date.now() - t
 const fullPer = perDetector(full)
 console.log(`full pass over ${DAYS} days: ${fullMs} ms, ${full.windows.length} window calls, ${full.findings} findings, ${full.errors.length} errors`)
@@ -145,7 +167,7 @@ await insertEvents(before, total, 'now')
 const hourRecords = total - before
 console.log(`last hour: ${hourRecords} records (and their events) stored in ${Date.now() - t} ms`)
 t = Date.now()
-const inc = await runDetectJob(db, { now: end, sink, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
+const inc = await runDetectJob(db, { now: end, sink, detectors, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
 const incMs = Date.now() - t
 const incPer = perDetector(inc)
 console.log(`incremental pass over the last hour: ${incMs} ms, ${inc.windows.length} window calls, ${inc.findings} findings, ${inc.errors.length} errors`)
@@ -153,13 +175,13 @@ for (const [name, d] of Object.entries(incPer)) console.log(`  ${name.padEnd(18)
 for (const e of inc.errors) console.log(`  error ${e.detector}: ${e.error.slice(0, 200)}`)
 // A run with nothing new (the scheduler's usual tick within the hour).
 t = Date.now()
-await runDetectJob(db, { now: end + MIN, sink, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
+await runDetectJob(db, { now: end + MIN, sink, detectors, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
 const idleMs = Date.now() - t
 console.log(`next minute, nothing new: ${idleMs} ms`)
 console.log(`targets: full pass ≤ 30000 ms ${fullMs <= 30_000 ? 'met' : 'MISSED'}; incremental ≤ 2000 ms ${incMs <= 2000 ? 'met' : 'MISSED'}`)
 
 await db.close()
-rmSync(dir, { recursive: true, force: true })
+if (!keep) rmSync(dir, { recursive: true, force: true })
 const ms = (o: Record<string, { ms: number }>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.ms]))
 console.log(JSON.stringify({
   records: Number(nr) + hourRecords, events: Number(ne), days: DAYS, generate_ms: genMs,
