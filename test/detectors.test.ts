@@ -314,6 +314,16 @@ describe('emergencies left with 12345 (四类紧急事项)', () => {
     expect(fp(await detectEmergencies(app.db, w, { ...DEFAULT_EMERGENCY, urgency: 'off' }))).not.toContain('emergency_unreferred|12345|EM-5')
     expect(fp(await detectEmergencies(app.db, w, { ...DEFAULT_EMERGENCY, urgency: 'all' }))).toContain('emergency_unreferred|12345|EM-7')
   })
+
+  it('a call spanning many minutes raises what the one-minute calls raise (catch-up runs span up to maxSpanMs)', async () => {
+    const from = base - 10 * MIN
+    const to = base + 30 * MIN
+    const span = fp(await detectEmergencies(app.db, { from, to }, DEFAULT_EMERGENCY)).sort()
+    const minutes: string[] = []
+    for (let t = from; t < to; t += MIN) minutes.push(...fp(await detectEmergencies(app.db, { from: t, to: t + MIN }, DEFAULT_EMERGENCY)))
+    expect(span.length).toBeGreaterThan(0)
+    expect(span).toEqual(minutes.sort())
+  })
 })
 
 describe('surges (话务量激增)', () => {
@@ -375,6 +385,16 @@ describe('surges (话务量激增)', () => {
     // a complete hourly window 21:00–22:00 judges the 60 minutes ending at each 5 minutes: all 12 at 21:10
     const hour = await detectSurges(app.db, { from: h + HOUR, to: h + 2 * HOUR }, DEFAULT_SURGE)
     expect(hour.find((x) => x.fingerprint === 'surge|110|POL_RENOVATION_NOISE|410108')!.counts.records).toBe(12)
+  })
+
+  it('a call spanning many hours raises what the hourly calls raise (catch-up runs span up to maxSpanMs)', async () => {
+    const from = h - 6 * HOUR
+    const to = h + 6 * HOUR
+    const span = fp(await detectSurges(app.db, { from, to }, DEFAULT_SURGE))
+    const hourly = new Set<string>()
+    for (let t = from; t < to; t += HOUR) for (const k of fp(await detectSurges(app.db, { from: t, to: t + HOUR }, DEFAULT_SURGE))) hourly.add(k)
+    expect(hourly.size).toBeGreaterThan(0)
+    expect(new Set(span)).toEqual(hourly)
   })
 
   it('tests low baselines with the Poisson upper tail', () => {

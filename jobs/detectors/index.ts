@@ -95,12 +95,15 @@ export const DETECTORS: DetectorSpec[] = [
   },
   {
     // One-minute windows, judged once ended: raised at most a minute (plus the schedule's period) after the limit passed.
-    name: 'emergency', kind: 'emergency_unreferred', windowMs: MIN, maxSpanMs: DAY,
+    // A call judges each record by its own deadline, so one call may span many windows: catching up
+    // 90 days takes 3 calls instead of 90 (each call's cost is mostly fixed).
+    name: 'emergency', kind: 'emergency_unreferred', windowMs: MIN, maxSpanMs: 30 * DAY,
     reach: (c) => ({ before: c.emergency.limitMin * MIN, after: 0 }),
     run: (db, w, c) => detectEmergencies(db, w, c.emergency),
   },
   {
-    name: 'surge', kind: 'surge', windowMs: HOUR, maxSpanMs: DAY, live: true,
+    // A call judges every sliding hour ending inside it (see detectSurges), so it may span many windows.
+    name: 'surge', kind: 'surge', windowMs: HOUR, maxSpanMs: 30 * DAY, live: true,
     // A window judges the sliding 60 minutes ending in it: late data recomputes the windows of the
     // hour after it. The hours it is a baseline for (the same hour in the next
     // weeks) are not recomputed: that would mean every hour of those weeks.

@@ -17,7 +17,7 @@
 import type { Finding } from '../../model/finding'
 import { eventsInWindow } from '../../analytics/metrics/definitions'
 import {
-  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, num, rangeFinal, recordsQuery,
+  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, timeParams, wherePrefix,
 } from './common'
 
@@ -117,17 +117,20 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
   // Only these can make a conflict (a first dispatch alone cannot): candidates are records with one in the period.
   const params = { ...timeParams({ from: readFrom, to: w.to, wfrom: period.from, wto: w.to }), handover: HANDOVER, moves: ['redispatched', 'unit_transfer', 'returned', 'transfer'] }
   const candidates = `(SELECT platform, record_id FROM events FINAL WHERE ${rangeFinal('at', 'wfrom', 'wto')} AND type IN {moves:Array(String)})`
+  // The same records' ids from every version without FINAL (a superset, cheap): tested first, a String
+  // set drops most of the month's events before the exact (platform, record_id) test.
+  const candidateIds = `(SELECT record_id FROM events WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`
   const evs = await rows<Ev>(db,
     `SELECT e.platform AS platform, e.record_id AS record_id, toString(e.type) AS type, toUnixTimestamp64Milli(e.at) AS t,
        toString(e.to_platform) AS tp, toString(e.from_unit) AS fu, toString(e.to_unit) AS tu, toUInt8(e.bounced_back) AS bounced
-     FROM ${eventsInWindow()} AS e
-     WHERE (e.platform, e.record_id) IN ${candidates} AND e.type IN {handover:Array(String)}
+     FROM ${eventsInWindow(`record_id IN ${candidateIds} AND (platform, record_id) IN ${candidates} AND type IN {handover:Array(String)}`)} AS e
+     WHERE e.type IN {handover:Array(String)}
        AND (e.type != 'transfer' OR e.platform = e.from_platform)
      ORDER BY platform, record_id, t, e.event_id`, params)
   const recs = await rows<Rec>(db,
     `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
        toString(unit_code) AS unit_code, toString(status) AS status, toUnixTimestamp64Milli(signed_at) AS signed
-     FROM records FINAL WHERE (platform, source_id) IN ${candidates}`, params)
+     FROM records FINAL WHERE source_id IN ${candidateIds} AND (platform, source_id) IN ${candidates}`, params)
   const recBy = new Map(recs.map((r) => [`${r.platform}|${r.source_id}`, r]))
   const byRecord = new Map<string, Ev[]>()
   for (const e of evs) {

@@ -8,7 +8,7 @@
 // time counts as done). Records received more than `lookbackDays` before as_of are not looked at.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, departments, num, rangeFinal, recordsQuery,
+  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, departments, keysIn, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, timeParams, unitType,
 } from './common'
 
@@ -49,7 +49,7 @@ export async function detectOverdue(db: Db, w: Window, cfg: OverdueConfig = DEFA
        toString(r.county_code) AS county_code, toString(r.unit_code) AS unit_code,
        toUnixTimestamp64Milli(r.received_at) AS received, toUnixTimestamp64Milli(r.due_at) AS due,
        toUnixTimestamp64Milli(r.signed_at) AS signed, ifNull(e.redispatches, 0) AS redispatches, e.units AS units
-     FROM (SELECT * FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND ${open}) AS r
+     FROM (SELECT * FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND ${open} AND ${keysIn('from', 'to', open)}) AS r
      LEFT JOIN (SELECT platform, record_id, countIf(type = 'redispatched') AS redispatches,
                   groupUniqArrayArray(arrayFilter(u -> u != '' AND NOT has({hubs:Array(String)}, u),
                     multiIf(type IN ('dispatched', 'redispatched'), [toString(to_unit)],
@@ -57,6 +57,10 @@ export async function detectOverdue(db: Db, w: Window, cfg: OverdueConfig = DEFA
                             type = 'returned', [toString(from_unit)], []))) AS units
                 FROM events FINAL
                 WHERE ${rangeFinal('at', 'from', 'to')} AND type IN ('dispatched', 'redispatched', 'unit_transfer', 'returned')
+                  -- only open matters' events (ids from every version, no FINAL: a superset, cheap); the
+                  -- whole lookback's events grouped per record took most of a run
+                  AND record_id IN (SELECT source_id FROM records
+                    WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND ${open})
                 GROUP BY platform, record_id) AS e
        ON e.platform = r.platform AND e.record_id = r.source_id
      WHERE ifNull(r.due_at < {to:${DT}}, 0)

@@ -6,7 +6,7 @@
 // calls (high), one of `criticalKeywords` (critical). The title names neither the caller nor any text.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, DT, categoryName, clip, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  type Db, type Window, DAY, DT, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
   seriesOf, timeParams, wherePrefix,
 } from './common'
 
@@ -55,6 +55,12 @@ export async function detectRepeatCallers(db: Db, w: Window, cfg: RepeatCallerCo
     same: cfg.sameMatter ? 1 : 0,
     share: Math.max(0, cfg.minSameShare),
   }
+  // Callers that may qualify, from every stored version without FINAL (cheap): at least `min` keys in
+  // the lookback and one in the window. A superset of the callers the FINAL read below can raise (a
+  // record's latest version is among its versions), so the heavy grouping runs on a few callers only.
+  const candidates = `(SELECT caller_key FROM records
+      WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND caller_key != ''
+      GROUP BY caller_key HAVING uniqExact(platform, source_id) >= {min:UInt32} AND countIf(received_at >= {wfrom:${DT}}) > 0)`
   // Per caller and category first (records without a category count as one matter), then per caller.
   const sql = `SELECT caller_key, sum(cnt) AS n, max(cnt) AS n_same, argMax(cat, cnt) AS category,
        sum(esc) AS escalated, sum(crit) AS critical_n,
@@ -70,7 +76,8 @@ export async function detectRepeatCallers(db: Db, w: Window, cfg: RepeatCallerCo
            FROM (SELECT platform, source_id, received_at, caller_key, category_code, county_code, unit_code,
                    multiSearchAnyCaseInsensitiveUTF8(concat(title, ' ', content), {kw:Array(String)}) AS esc,
                    multiSearchAnyCaseInsensitiveUTF8(concat(title, ' ', content), {crit:Array(String)}) AS crit
-                 FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND caller_key != '')
+                 FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND caller_key != ''
+                   AND caller_key IN ${candidates})
            GROUP BY caller_key, cat)
      GROUP BY caller_key
      HAVING in_window > 0 AND n >= {min:UInt32} AND ({same:UInt8} = 0 OR (n_same >= {min:UInt32} AND n_same >= {share:Float64} * n) OR escalated > 0)`
