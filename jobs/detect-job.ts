@@ -14,7 +14,8 @@
 //    reach); new versions of known ones (progress, corrections, tombstones) the windows holding
 //    their instants (see planWindows);
 //  - the live window [start of the current window, now) for detectors that judge a window as it
-//    fills (disputed categories, jurisdiction, repeat callers, surges), once per `now` or when its data changed;
+//    fills (disputed categories, jurisdiction, repeat callers, surges), once per `now` or when its data
+//    changed, at most every `liveEveryMin` minutes;
 //  - for state detectors (overdue), only the latest window, when a window ended or data changed.
 // Consecutive windows are computed in one call up to the detector's maxSpanMs. A window computed again
 // gives the same findings for the same data (findings carry stable fingerprints): runs are idempotent.
@@ -35,12 +36,20 @@ export interface DetectJobConfig {
   catchUpDays: number
   /** Changes to data older than this many days do not recompute windows. */
   recomputeDays: number
+  /**
+   * Per detector, minutes between recomputations of its unfinished window (default: every run). A
+   * pattern over days does not need judging every minute, and on a large city each such live call
+   * re-reads days of events: disputed categories (a week of windows) and jurisdiction (30 days of each
+   * record's events) took most of every minute's run.
+   */
+  liveEveryMin: Record<string, number>
 }
 
 export const DEFAULT_DETECT_JOB: DetectJobConfig = {
   detectors: DEFAULT_DETECTORS_CONFIG,
   catchUpDays: 14,
   recomputeDays: 90,
+  liveEveryMin: { disputed_category: 10, jurisdiction: 5 },
 }
 
 export interface DetectLog {
@@ -145,7 +154,9 @@ export function planWindows(spec: DetectorSpec, cfg: DetectJobConfig, now: numbe
   for (const s of [...dirtyStarts].sort((a, b) => a - b))
     if (s >= horizon && s < start && s + W <= lastEnd) out.push({ from: s, to: s + W, final: true, reason: 'dirty' })
   for (let s = start; s + W <= lastEnd; s += W) out.push({ from: s, to: s + W, final: true, reason: 'missed' })
-  if (spec.live && now > lastEnd && (marks.live !== now || dirtyStarts.has(lastEnd) || changed === null))
+  // Due once per `now` (or when its data changed), but not more often than liveEveryMin; a new window always is.
+  const liveDue = marks.live === undefined || marks.live < lastEnd || now - marks.live >= (cfg.liveEveryMin?.[spec.name] ?? 0) * MINUTE
+  if (spec.live && now > lastEnd && ((liveDue && (marks.live !== now || dirtyStarts.has(lastEnd))) || changed === null))
     out.push({ from: lastEnd, to: now, final: false, reason: 'live' })
   return out
 }
@@ -224,7 +235,7 @@ export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectS
     // Only a detector that computed all its windows moves its marks; a failed one is repeated.
     const lastEnd = alignStart(now, spec.windowMs)
     const values = [{ job: markKey(spec.name), mark: chTime(startedAt) }, { job: markKey(spec.name, 'done'), mark: chTime(lastEnd) }]
-    if (spec.live && now > lastEnd) values.push({ job: markKey(spec.name, 'live'), mark: chTime(now) })
+    if (spec.live && now > lastEnd && plan.some((w) => w.reason === 'live')) values.push({ job: markKey(spec.name, 'live'), mark: chTime(now) })
     await db.insert({ table: 'job_marks', values, format: 'JSONEachRow' })
   }
   if (summary.windows.length || summary.errors.length)

@@ -519,8 +519,16 @@ describe('detect job', () => {
       ['disputed_category', day(live), live], ['jurisdiction', hr(live), live], ['repeat_caller', hr(live), live], ['surge', hr(live), live]])
     expect(a.windows.filter((x) => x.detector === 'emergency').map((x) => [x.from, x.to])).toEqual([[mn(later), mn(live)]])
     expect((await runDetectJob(app.db, { now: live, sink: collect().sink, settleMs: 0 })).windows).toEqual([])
+    // A minute later: the live windows again, but disputed categories and jurisdiction only every 10 and 5 minutes (liveEveryMin)
     const next = await runDetectJob(app.db, { now: live + MIN, sink: collect().sink, settleMs: 0 })
-    expect(next.windows.filter((x) => x.reason !== 'missed' || x.detector === 'emergency').map((x) => [x.detector, x.reason]).sort()).toEqual([
+    const judged = (s: typeof next) => s.windows.filter((x) => x.reason !== 'missed' || x.detector === 'emergency').map((x) => [x.detector, x.reason]).sort()
+    expect(judged(next)).toEqual([['emergency', 'missed'], ['repeat_caller', 'live'], ['surge', 'live']])
+    expect(judged(await runDetectJob(app.db, { now: live + 5 * MIN, sink: collect().sink, settleMs: 0 }))).toEqual([
+      ['emergency', 'missed'], ['jurisdiction', 'live'], ['repeat_caller', 'live'], ['surge', 'live']])
+    expect(judged(await runDetectJob(app.db, { now: live + 10 * MIN, sink: collect().sink, settleMs: 0 }))).toEqual([
+      ['disputed_category', 'live'], ['emergency', 'missed'], ['jurisdiction', 'live'], ['repeat_caller', 'live'], ['surge', 'live']])
+    // every run, when configured so
+    expect(judged(await runDetectJob(app.db, { now: live + 11 * MIN, sink: collect().sink, settleMs: 0, cfg: { liveEveryMin: {} } }))).toEqual([
       ['disputed_category', 'live'], ['emergency', 'missed'], ['jurisdiction', 'live'], ['repeat_caller', 'live'], ['surge', 'live']])
   })
 
