@@ -175,9 +175,10 @@ for (const [name, d] of Object.entries(incPer)) console.log(`  ${name.padEnd(18)
 for (const e of inc.errors) console.log(`  error ${e.detector}: ${e.error.slice(0, 200)}`)
 // A run with nothing new (the scheduler's usual tick within the hour).
 t = Date.now()
-await runDetectJob(db, { now: end + MIN, sink, detectors, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
+const idle = await runDetectJob(db, { now: end + MIN, sink, detectors, cfg: { catchUpDays: DAYS, recomputeDays: DAYS + 1 }, log: silent })
 const idleMs = Date.now() - t
-console.log(`next minute, nothing new: ${idleMs} ms`)
+console.log(`next minute, nothing new: ${idleMs} ms, ${idle.windows.length} window calls`)
+for (const w of idle.windows) console.log(`  ${w.detector.padEnd(18)} ${String(w.ms).padStart(7)} ms  ${w.reason} ${new Date(w.from).toISOString()} … ${new Date(w.to).toISOString()}`)
 console.log(`targets: full pass ≤ 30000 ms ${fullMs <= 30_000 ? 'met' : 'MISSED'}; incremental ≤ 2000 ms ${incMs <= 2000 ? 'met' : 'MISSED'}`)
 
 await db.close()

@@ -109,6 +109,17 @@ describe('disputed categories (高频争议事项)', () => {
     const quiet = await detectDisputedCategories(app.db, { from: dayStart(-3), to: dayStart(-2) }, DEFAULT_DISPUTED_CATEGORY)
     expect(fp(quiet)).not.toContain('disputed_category|PUB_MANHOLE|410102')
   })
+
+  it('a call spanning several days gives, in order, what one call per day gives (catch-up runs span up to maxSpanMs)', async () => {
+    // samples of records with equally many disputes come in no fixed order
+    const norm = (fs: Finding[]) => fs.map((f) => ({ ...f, samples: [...f.samples].sort((a, b) => (a.source_id < b.source_id ? -1 : 1)) }))
+    const cfg = { ...DEFAULT_DISPUTED_CATEGORY, recurWindows: 2 } // so that several days raise
+    const span = await detectDisputedCategories(app.db, { from: dayStart(-6), to: dayStart(0) }, cfg)
+    const daily: Finding[] = []
+    for (let d = -6; d < 0; d++) daily.push(...await detectDisputedCategories(app.db, { from: dayStart(d), to: dayStart(d + 1) }, cfg))
+    expect(daily.length).toBeGreaterThan(1)
+    expect(norm(span)).toEqual(norm(daily))
+  })
 })
 
 describe('jurisdiction conflicts (管辖争议)', () => {
@@ -206,6 +217,19 @@ describe('jurisdiction conflicts (管辖争议)', () => {
     // the many-units record, still unsigned a day later, is raised again with both reasons
     const many = one.find((x) => x.category_code === 'LIV_PROPERTY')
     expect(many?.counts).toMatchObject({ many_units: 1, unsigned: 1 })
+  })
+
+  it('a call spanning several days gives, in order, what one call per day gives (catch-up runs span up to maxSpanMs)', async () => {
+    // records of one group found at one instant come in no fixed order
+    const norm = (fs: Finding[]) => fs.map((f) => ({ ...f, samples: [...f.samples].sort((a, b) => (a.source_id < b.source_id ? -1 : 1)), query: '' }))
+    for (const cfg of [DEFAULT_JURISDICTION, { ...DEFAULT_JURISDICTION, minUnsignedOnly: 1, minRecords: 1 }]) {
+      const from = d - 2 * DAY + 5 * HOUR // not at midnight: catch-up spans start where the last run ended
+      const span = await detectJurisdiction(app.db, { from, to: from + 4 * DAY + 3 * HOUR }, cfg)
+      const daily: Finding[] = []
+      for (let t = from; t < from + 4 * DAY + 3 * HOUR; t += DAY) daily.push(...await detectJurisdiction(app.db, { from: t, to: Math.min(t + DAY, from + 4 * DAY + 3 * HOUR) }, cfg))
+      expect(daily.length).toBeGreaterThan(1)
+      expect(norm(span)).toEqual(norm(daily))
+    }
   })
 })
 

@@ -16,7 +16,7 @@ import type { Finding } from '../../model/finding'
 import { eventsInWindow } from '../../analytics/metrics/definitions'
 import {
   type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryInfo, categoryName, categoryOwners, clip, inline, monthsOf, num,
-  recordsQuery, routing, rows, samplesOf, timeParams, wherePrefix,
+  recordsQuery, routing, rows, samplesOf, shDay, timeParams, wherePrefix,
 } from './common'
 
 export interface DisputedCategoryConfig {
@@ -75,7 +75,15 @@ interface BucketRow {
 export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedCategoryConfig = DEFAULT_DISPUTED_CATEGORY): Promise<Finding[]> {
   const len = Math.max(1, Math.round(cfg.windowDays)) * DAY
   const M = Math.max(1, Math.round(cfg.windows))
-  const from = w.to - M * len
+  // The window ends judged: one per window of `len` when the call spans several (a catch-up run), else
+  // w.to alone (one window, or the unfinished one ending now). Every end is judged on its own M
+  // windows, from one read of all their buckets: the same findings as one call per window, in order.
+  const ends: number[] = []
+  const span = w.to - w.from
+  if (span > len && span % len === 0) for (let e = w.from + len; e <= w.to; e += len) ends.push(e)
+  else ends.push(w.to)
+  const from = ends[0] - M * len
+  const nb = M + ends.length - 1
   const params = { ...timeParams({ from, to: w.to }), fromMs: from, len, ...categoryOwners() }
   const buckets = await rows<BucketRow>(db,
     `SELECT category_code, county_code, intDiv(toUnixTimestamp64Milli(at) - {fromMs:Int64}, {len:Int64}) AS b,
@@ -86,7 +94,7 @@ export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedC
        uniqExact((platform, record_id)) AS active_records
      FROM ${disputeEvents()}
      GROUP BY category_code, county_code, b
-     HAVING b >= 0 AND b < ${M}`, params)
+     HAVING b >= 0 AND b < ${nb}`, params)
 
   const groups = new Map<string, Map<number, BucketRow>>()
   for (const r of buckets) {
@@ -97,44 +105,64 @@ export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedC
   const disputed = (r: BucketRow | undefined) =>
     !!r && num(r.disputes) >= cfg.minDisputes && num(r.disputed_records) >= cfg.minDisputedRecords
     && num(r.disputed_records) >= cfg.minShare * num(r.active_records)
-  const raised: { cat: string; county: string; cur: BucketRow; active: number; total: number }[] = []
-  for (const [k, bs] of groups) {
-    const cur = bs.get(M - 1)
-    if (!disputed(cur)) continue
-    const active = [...bs.values()].filter(disputed).length
-    if (active < cfg.recurWindows) continue
-    const [cat, county] = k.split('|')
-    raised.push({ cat, county, cur: cur!, active, total: [...bs.values()].reduce((s, r) => s + num(r.disputes), 0) })
+  const raised: { cat: string; county: string; j: number; cur: BucketRow; active: number; total: number }[] = []
+  for (let j = 0; j < ends.length; j++) {
+    for (const [k, bs] of groups) {
+      const cur = bs.get(j + M - 1)
+      if (!disputed(cur)) continue
+      let active = 0
+      let total = 0
+      for (let b = j; b < j + M; b++) {
+        const r = bs.get(b)
+        if (disputed(r)) active++
+        if (r) total += num(r.disputes)
+      }
+      if (active < cfg.recurWindows) continue
+      const [cat, county] = k.split('|')
+      raised.push({ cat, county, j, cur: cur!, active, total })
+    }
   }
   if (!raised.length) return []
 
-  // Evidence of the raised groups: the records with disputes, their days, units and signing times.
-  const keys = raised.map((r) => `${r.cat}|${r.county}`)
+  // Evidence of the raised groups over all the ends' windows, cut per window below: the records with
+  // disputes (each dispute's instant and units), and the signing times of records per bucket received.
+  const keys = [...new Set(raised.map((r) => `${r.cat}|${r.county}`))]
   const evParams = { ...params, keys }
-  const evidence = await rows<{ category_code: string; county_code: string; platform: string; source_id: string; n: number; first: number; last: number; units: string[]; days: string[] }>(db,
-    `SELECT category_code, county_code, platform, record_id AS source_id, count() AS n,
-       toUnixTimestamp64Milli(min(at)) AS first, toUnixTimestamp64Milli(max(at)) AS last,
-       groupUniqArrayArray(arrayFilter(u -> u != '', [toString(from_unit), toString(to_unit)])) AS units,
-       groupArray(toString(toDate(at))) AS days
+  const evidence = await rows<{ category_code: string; county_code: string; platform: string; source_id: string; evs: [number, string, string][] }>(db,
+    `SELECT category_code, county_code, platform, record_id AS source_id,
+       arraySort(x -> x.1, groupArray((toUnixTimestamp64Milli(at), toString(from_unit), toString(to_unit)))) AS evs
      FROM ${disputeEvents()}
      WHERE dispute AND concat(category_code, '|', county_code) IN {keys:Array(String)}
-     GROUP BY category_code, county_code, platform, record_id
-     ORDER BY n DESC, first`, evParams)
-  const signing = await rows<{ category_code: string; county_code: string; med: number | null; unsigned: number }>(db,
-    `SELECT category_code, county_code,
-       quantileExactIf(0.5)(dateDiff('second', coalesce(dispatched_at, accepted_at, received_at), signed_at), signed_at IS NOT NULL) / 60 AS med,
+     GROUP BY category_code, county_code, platform, record_id`, evParams)
+  const signing = await rows<{ category_code: string; county_code: string; b: number; secs: number[]; unsigned: number }>(db,
+    `SELECT category_code, county_code, intDiv(toUnixTimestamp64Milli(received_at) - {fromMs:Int64}, {len:Int64}) AS b,
+       groupArrayIf(dateDiff('second', coalesce(dispatched_at, accepted_at, received_at), signed_at), signed_at IS NOT NULL) AS secs,
        countIf(signed_at IS NULL AND dispatched_at IS NOT NULL) AS unsigned
      FROM records FINAL
      WHERE ${monthsOf('received_at', 'from', 'to')} AND identity(received_at) >= {from:${DT}} AND identity(received_at) < {to:${DT}}
        AND concat(category_code, '|', county_code) IN {keys:Array(String)}
        AND (dispatched_at IS NOT NULL OR signed_at IS NOT NULL)
-     GROUP BY category_code, county_code`, evParams)
+     GROUP BY category_code, county_code, b`, evParams)
+  const evBy = new Map<string, typeof evidence>()
+  for (const e of evidence) {
+    const k = `${e.category_code}|${e.county_code}`
+    if (!evBy.has(k)) evBy.set(k, [])
+    evBy.get(k)!.push(e)
+  }
 
   const hubs = new Set(cfg.hubUnits)
   const unit = M === 1 ? '' : len === DAY ? `近 ${M} 天中 ` : `近 ${M} 个周期中 `
-  return raised.map(({ cat, county, cur, active, total }) => {
-    const ev = evidence.filter((e) => e.category_code === cat && e.county_code === county)
-    const sign = signing.find((s) => s.category_code === cat && s.county_code === county)
+  return raised.map(({ cat, county, j, cur, active, total }) => {
+    const end = ends[j]
+    const start = end - M * len
+    // This window's dispute events per record, most disputes first (then the earliest).
+    const ev = (evBy.get(`${cat}|${county}`) ?? []).map((e) => {
+      const inWin = e.evs.map(([t, fu, tu]) => [num(t), fu, tu] as const).filter(([t]) => t >= start && t < end)
+      return { platform: e.platform, source_id: e.source_id, n: inWin.length, first: inWin[0]?.[0] ?? 0, last: inWin.at(-1)?.[0] ?? 0,
+        units: inWin.flatMap(([, fu, tu]) => [fu, tu]).filter((u) => u !== ''), days: inWin.map(([t]) => shDay(t)) }
+    }).filter((e) => e.n > 0).sort((a, b) => b.n - a.n || a.first - b.first)
+    const signRows = signing.filter((s) => s.category_code === cat && s.county_code === county && num(s.b) >= j && num(s.b) < j + M)
+    const secs = signRows.flatMap((s) => s.secs.map(num)).sort((a, b) => a - b)
     const units = [...new Set(ev.flatMap((e) => e.units))].filter((u) => !hubs.has(u)).sort()
     const days = new Map<string, number>()
     for (const e of ev) for (const d of e.days) days.set(d, (days.get(d) ?? 0) + 1)
@@ -145,15 +173,16 @@ export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedC
   FROM (SELECT platform, record_id, count() AS disputes FROM ${disputeEvents()}
         WHERE dispute AND category_code = {cat:String} AND county_code = {county:String} GROUP BY platform, record_id) AS d
   JOIN (SELECT * FROM records FINAL) AS r ON r.platform = d.platform AND r.source_id = d.record_id
-  ORDER BY d.disputes DESC, r.received_at`, { ...params, cat, county, cats: [cat || '-'], owners: [categoryInfo(cat)?.owner ?? ''] })
+  ORDER BY d.disputes DESC, r.received_at`, { ...timeParams({ from: start, to: end }), cat, county, cats: [cat || '-'], owners: [categoryInfo(cat)?.owner ?? ''] })
     const counts: Record<string, number> = {
       disputes: num(cur.disputes), disputed_records: num(cur.disputed_records), active_records: num(cur.active_records),
       transfers: num(cur.transfers), unit_transfers: num(cur.unit_transfers), returns: num(cur.returns),
       redispatches: num(cur.redispatches), bounces: num(cur.bounces), offlist_transfers: num(cur.offlist),
       windows_disputed: active, windows: M, disputes_all_windows: total, records: ev.length,
     }
-    if (sign?.med != null && Number.isFinite(Number(sign.med))) counts.median_sign_min = Math.round(Number(sign.med) * 10) / 10
-    if (sign) counts.unsigned = num(sign.unsigned)
+    // quantileExact(0.5) as ClickHouse takes it: the element at ⌊n/2⌋ of the sorted values.
+    if (secs.length) counts.median_sign_min = Math.round((secs[Math.floor(secs.length / 2)] / 60) * 10) / 10
+    if (signRows.length) counts.unsigned = signRows.reduce((n, s) => n + num(s.unsigned), 0)
     const high = active >= M || num(cur.disputes) >= 3 * cfg.minDisputes
     return {
       kind: 'disputed_category' as const,
@@ -163,8 +192,8 @@ export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedC
       county_code: county,
       category_code: cat,
       units,
-      first_seen: Math.min(...ev.map((e) => num(e.first))),
-      last_seen: Math.max(...ev.map((e) => num(e.last))),
+      first_seen: Math.min(...ev.map((e) => e.first)),
+      last_seen: Math.max(...ev.map((e) => e.last)),
       counts,
       series: [...days].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([day, n]) => ({ day, n })),
       samples: samplesOf(refs),

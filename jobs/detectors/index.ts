@@ -77,14 +77,17 @@ export interface DetectorSpec {
 
 export const DETECTORS: DetectorSpec[] = [
   {
-    // Live: the day so far is judged as the last of `windows` rolling windows ending now.
-    name: 'disputed_category', kind: 'disputed_category', windowMs: DAY, maxSpanMs: DAY, live: true,
+    // Live: the day so far is judged as the last of `windows` rolling windows ending now. A call over
+    // several days judges each day's end from one read (see detectDisputedCategories).
+    name: 'disputed_category', kind: 'disputed_category', windowMs: DAY, maxSpanMs: 30 * DAY, live: true,
     // Reads the last `windows` windows; a record's category change moves its events' disputes.
     reach: (c) => ({ before: c.disputed_category.windows * c.disputed_category.windowDays * DAY, after: 0 }),
     run: (db, w, c) => detectDisputedCategories(db, w, c.disputed_category),
   },
   {
-    name: 'jurisdiction', kind: 'jurisdiction_conflict', windowMs: HOUR, maxSpanMs: DAY,
+    // A call over several days judges day by day from one read (see detectJurisdiction); a week per
+    // call bounds the records held in memory (their events over lookbackDays).
+    name: 'jurisdiction', kind: 'jurisdiction_conflict', windowMs: HOUR, maxSpanMs: 7 * DAY,
     reach: (c) => ({ before: (c.jurisdiction.periodDays + c.jurisdiction.lookbackDays) * DAY, after: 0 }), live: true,
     run: (db, w, c) => detectJurisdiction(db, w, c.jurisdiction),
   },

@@ -111,15 +111,26 @@ export function judgeRecord(evs: Ev[], rec: Rec | undefined, w: Window, cfg: Jur
 }
 
 export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionConfig = DEFAULT_JURISDICTION): Promise<Finding[]> {
-  // The period whose records are grouped; evidence must reach into [w.from, w.to) for a group to be raised.
-  const period = { from: Math.min(w.from, w.to - cfg.periodDays * DAY), to: w.to }
-  const readFrom = period.from - cfg.lookbackDays * DAY
+  // A call longer than a day (a catch-up run) is judged day by day from one read: each day [s.from,
+  // s.to) as a call over it alone would judge it (the same findings, in order).
+  const subs: Window[] = []
+  if (w.to - w.from > DAY) for (let f = w.from; f < w.to; f += DAY) subs.push({ from: f, to: Math.min(f + DAY, w.to) })
+  else subs.push(w)
+  // The period whose records are grouped; evidence must reach into [s.from, s.to) for a group to be raised.
+  const periodOf = (x: Window) => ({ from: Math.min(x.from, x.to - cfg.periodDays * DAY), to: x.to })
+  const lookback = cfg.lookbackDays * DAY
+  const periodFrom = Math.min(...subs.map((x) => periodOf(x).from))
+  const readFrom = periodFrom - lookback
   // Only these can make a conflict (a first dispatch alone cannot): candidates are records with one in the period.
-  const params = { ...timeParams({ from: readFrom, to: w.to, wfrom: period.from, wto: w.to }), handover: HANDOVER, moves: ['redispatched', 'unit_transfer', 'returned', 'transfer'] }
+  const params = { ...timeParams({ from: readFrom, to: w.to, wfrom: periodFrom, wto: w.to }), handover: HANDOVER, moves: ['redispatched', 'unit_transfer', 'returned', 'transfer'] }
   const candidates = `(SELECT platform, record_id FROM events FINAL WHERE ${rangeFinal('at', 'wfrom', 'wto')} AND type IN {moves:Array(String)})`
   // The same records' ids from every version without FINAL (a superset, cheap): tested first, a String
   // set drops most of the month's events before the exact (platform, record_id) test.
   const candidateIds = `(SELECT record_id FROM events WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`
+  const moves = subs.length === 1 ? null : new Map((await rows<{ platform: string; record_id: string; ts: number[] }>(db,
+    `SELECT platform, record_id, groupArray(toUnixTimestamp64Milli(at)) AS ts FROM events FINAL
+     WHERE ${rangeFinal('at', 'wfrom', 'wto')} AND type IN {moves:Array(String)} GROUP BY platform, record_id`, params))
+    .map((r) => [`${r.platform}|${r.record_id}`, r.ts.map(num)]))
   const evs = await rows<Ev>(db,
     `SELECT e.platform AS platform, e.record_id AS record_id, toString(e.type) AS type, toUnixTimestamp64Milli(e.at) AS t,
        toString(e.to_platform) AS tp, toString(e.from_unit) AS fu, toString(e.to_unit) AS tu, toUInt8(e.bounced_back) AS bounced
@@ -138,18 +149,10 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
     if (!byRecord.has(k)) byRecord.set(k, [])
     byRecord.get(k)!.push({ ...e, t: num(e.t), bounced: num(e.bounced) })
   }
-  const flagged: Flagged[] = []
-  for (const [k, list] of byRecord) {
-    const rec = recBy.get(k)
-    const j = judgeRecord(list, rec, period, cfg)
-    if (!j) continue
-    const [platform, source_id] = [k.slice(0, k.indexOf('|')), k.slice(k.indexOf('|') + 1)]
-    flagged.push({ ref: { platform, source_id }, cat: rec?.category_code ?? '', county: rec?.county_code ?? '', ...j })
-  }
 
-  // Signing deadline (dispatch + limit) in the window, not signed by then, not done by then.
+  // Signing deadline (dispatch + limit) in the period, not signed by then, not done by then.
   const unsignedSql = `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
-       toString(unit_code) AS unit_code,
+       toString(unit_code) AS unit_code, toUnixTimestamp64Milli(received_at) AS received,
        toUnixTimestamp64Milli(dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32}))) AS deadline
      FROM records FINAL
      WHERE ${rangeFinal('received_at', 'from', 'to')}
@@ -159,57 +162,81 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
        AND (signed_at IS NULL OR signed_at > dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32})))
        AND NOT ifNull(coalesce(replied_at, closed_at) <= dispatched_at + toIntervalMinute(if(urgency = 'emergency', {limE:UInt32}, {lim:UInt32})), 0)`
   const unsignedParams = { ...params, lim: Math.round(cfg.unsignedLimitMin), limE: Math.round(cfg.unsignedLimitEmergencyMin) }
-  const unsigned = await rows<{ platform: string; source_id: string; category_code: string; county_code: string; unit_code: string; deadline: number }>(db, unsignedSql, unsignedParams)
-  const seen = new Map(flagged.map((f) => [`${f.ref.platform}|${f.ref.source_id}`, f]))
-  for (const u of unsigned) {
-    const k = `${u.platform}|${u.source_id}`
-    const f = seen.get(k)
-    if (f) { f.reasons.push('unsigned'); f.t = Math.max(f.t, num(u.deadline)); continue }
-    const unitCode = cfg.hubUnits.includes(u.unit_code) ? '' : u.unit_code
-    flagged.push({ ref: { platform: u.platform, source_id: u.source_id }, cat: u.category_code, county: u.county_code,
-      pair: [unitCode, u.platform].sort() as [string, string], reasons: ['unsigned'], t: num(u.deadline), units: unitCode ? [unitCode] : [] })
-  }
+  const unsigned = await rows<{ platform: string; source_id: string; category_code: string; county_code: string; unit_code: string; received: number; deadline: number }>(db, unsignedSql, unsignedParams)
 
-  const groups = new Map<string, Flagged[]>()
-  for (const f of flagged) {
-    const k = `${f.cat}|${f.pair[0]}~${f.pair[1]}`
-    if (!groups.has(k)) groups.set(k, [])
-    groups.get(k)!.push(f)
-  }
   const out: Finding[] = []
-  for (const [k, list] of groups) {
-    if (!list.some((f) => f.t >= w.from)) continue
-    const onlyUnsigned = list.every((f) => f.reasons.length === 1 && f.reasons[0] === 'unsigned')
-    const owner = list.some((f) => f.reasons.includes('many_units'))
-    if (!owner && list.length < (onlyUnsigned ? cfg.minUnsignedOnly : cfg.minRecords)) continue
-    const cat = list[0].cat
-    const [a, b] = list[0].pair
-    const counts: Record<string, number> = { records: list.length }
-    for (const r of REASON_ORDER) counts[r] = list.filter((f) => f.reasons.includes(r)).length
-    const counties = new Set(list.map((f) => f.county))
-    const county = counties.size === 1 ? list[0].county : ''
-    const units = [...new Set(list.flatMap((f) => f.units))].sort()
-    list.sort((x, y) => x.t - y.t)
-    const what = REASON_ORDER.filter((r) => counts[r] > 0).map((r) => `${REASON_LABEL[r]} ${counts[r]} 件`).join('，')
-    const between = a && b ? `${a} 与 ${b}` : a || b || '未知单位'
-    const high = counts.backflow > 0 || counts.many_units > 0 || list.length >= 5
-    const refs = list.map((f) => f.ref)
-    out.push({
-      kind: 'jurisdiction_conflict',
-      fingerprint: `jurisdiction_conflict|${k}`,
-      title: clip(`${wherePrefix(county)}${categoryName(cat)} ${between} 管辖争议：${what}`),
-      severity: high ? 'high' : 'medium',
-      county_code: county,
-      category_code: cat,
-      units: units.length ? units : [a, b].filter((u) => u && u !== '110' && u !== '12345'),
-      first_seen: list[0].t,
-      last_seen: list.at(-1)!.t,
-      counts,
-      series: seriesOf(list.map((f) => f.t)),
-      samples: samplesOf(refs),
-      query: recordsQuery(refs),
-      ...routing(cat, units),
-    })
-  }
+  for (const sub of subs) out.push(...judgeDay(sub, periodOf(sub)))
   return out
+
+  /** One (sub-)window: its candidates judged on their events of its read range, grouped, raised. */
+  function judgeDay(sw: Window, period: Window): Finding[] {
+    const lo = period.from - lookback
+    const flagged: Flagged[] = []
+    for (const [k, all] of byRecord) {
+      // a candidate of this window: a move in its period (one window: every record read is one)
+      if (moves && !(moves.get(k) ?? []).some((t) => t >= period.from && t < period.to)) continue
+      const list = moves ? all.filter((e) => e.t >= lo && e.t < sw.to) : all
+      const rec = recBy.get(k)
+      const j = judgeRecord(list, rec, period, cfg)
+      if (!j) continue
+      const [platform, source_id] = [k.slice(0, k.indexOf('|')), k.slice(k.indexOf('|') + 1)]
+      flagged.push({ ref: { platform, source_id }, cat: rec?.category_code ?? '', county: rec?.county_code ?? '', ...j })
+    }
+    const seen = new Map(flagged.map((f) => [`${f.ref.platform}|${f.ref.source_id}`, f]))
+    for (const u of unsigned) {
+      const dl = num(u.deadline)
+      const rc = num(u.received)
+      if (dl < period.from || dl >= period.to || rc < lo || rc >= sw.to) continue
+      const k = `${u.platform}|${u.source_id}`
+      const f = seen.get(k)
+      if (f) { f.reasons.push('unsigned'); f.t = Math.max(f.t, dl); continue }
+      const unitCode = cfg.hubUnits.includes(u.unit_code) ? '' : u.unit_code
+      flagged.push({ ref: { platform: u.platform, source_id: u.source_id }, cat: u.category_code, county: u.county_code,
+        pair: [unitCode, u.platform].sort() as [string, string], reasons: ['unsigned'], t: dl, units: unitCode ? [unitCode] : [] })
+    }
+
+    const groups = new Map<string, Flagged[]>()
+    for (const f of flagged) {
+      const k = `${f.cat}|${f.pair[0]}~${f.pair[1]}`
+      if (!groups.has(k)) groups.set(k, [])
+      groups.get(k)!.push(f)
+    }
+    const w = sw
+  const out: Finding[] = []
+    for (const [k, list] of groups) {
+      if (!list.some((f) => f.t >= w.from)) continue
+      const onlyUnsigned = list.every((f) => f.reasons.length === 1 && f.reasons[0] === 'unsigned')
+      const owner = list.some((f) => f.reasons.includes('many_units'))
+      if (!owner && list.length < (onlyUnsigned ? cfg.minUnsignedOnly : cfg.minRecords)) continue
+      const cat = list[0].cat
+      const [a, b] = list[0].pair
+      const counts: Record<string, number> = { records: list.length }
+      for (const r of REASON_ORDER) counts[r] = list.filter((f) => f.reasons.includes(r)).length
+      const counties = new Set(list.map((f) => f.county))
+      const county = counties.size === 1 ? list[0].county : ''
+      const units = [...new Set(list.flatMap((f) => f.units))].sort()
+      list.sort((x, y) => x.t - y.t)
+      const what = REASON_ORDER.filter((r) => counts[r] > 0).map((r) => `${REASON_LABEL[r]} ${counts[r]} 件`).join('，')
+      const between = a && b ? `${a} 与 ${b}` : a || b || '未知单位'
+      const high = counts.backflow > 0 || counts.many_units > 0 || list.length >= 5
+      const refs = list.map((f) => f.ref)
+      out.push({
+        kind: 'jurisdiction_conflict',
+        fingerprint: `jurisdiction_conflict|${k}`,
+        title: clip(`${wherePrefix(county)}${categoryName(cat)} ${between} 管辖争议：${what}`),
+        severity: high ? 'high' : 'medium',
+        county_code: county,
+        category_code: cat,
+        units: units.length ? units : [a, b].filter((u) => u && u !== '110' && u !== '12345'),
+        first_seen: list[0].t,
+        last_seen: list.at(-1)!.t,
+        counts,
+        series: seriesOf(list.map((f) => f.t)),
+        samples: samplesOf(refs),
+        query: recordsQuery(refs),
+        ...routing(cat, units),
+      })
+    }
+    return out
+  }
 }
