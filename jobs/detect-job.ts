@@ -61,7 +61,18 @@ export interface DetectLog {
 export interface DetectJobOptions {
   /** The clock windows are judged by (simulated time in the demo); default Date.now(). */
   now?: number
-  sink: (findings: Finding[]) => Promise<void>
+  /** Takes a window's findings; `w` is the window that raised them (a live window as its whole window). */
+  sink: (findings: Finding[], w: { from: number; to: number }) => Promise<void>
+  /**
+   * Withdrawal of items no longer found (ItemStore): before a complete window is computed, `hulls` gives
+   * the windows of open items overlapping it, and the window is widened to cover them (up to a day), so
+   * that afterwards `withdraw` — told the fingerprints found — can withdraw those raised only from inside
+   * it. Live windows neither widen nor withdraw (a window still filling judges a moving part of it).
+   */
+  withdrawal?: {
+    hulls: (kind: Finding['kind'], w: { from: number; to: number }) => Promise<{ from: number; to: number }[]>
+    withdraw: (kind: Finding['kind'], w: { from: number; to: number }, found: string[], state: boolean) => Promise<void>
+  }
   cfg?: Partial<DetectJobConfig>
   log?: DetectLog
   /** Rows ingested this long before the previous run's start are looked at again (default 60 s). */
@@ -194,9 +205,19 @@ export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectS
     let ok = true
     let found = 0
     let done = 0
+    const lastEnd = alignStart(now, spec.windowMs)
+    const horizon = alignStart(now - cfg.recomputeDays * DAY, spec.windowMs)
     for (const w of plan) {
       const t0 = Date.now()
       try {
+        if (w.final && !spec.state && o.withdrawal) {
+          // Widen to the windows of open items it overlaps (whole windows, complete, within a day's span).
+          for (const h of await o.withdrawal.hulls(spec.kind, w)) {
+            const from = Math.max(horizon, Math.min(w.from, alignStart(h.from, spec.windowMs)))
+            const to = Math.min(lastEnd, Math.max(w.to, alignStart(h.to - 1, spec.windowMs) + spec.windowMs))
+            if (to - from <= Math.max(w.to - w.from, DAY)) { w.from = from; w.to = to }
+          }
+        }
         const raw = await spec.run(db, { from: w.from, to: w.to }, cfg.detectors)
         // A finding that breaks the contract is dropped (and logged) rather than refused by the sink with the rest.
         const findings: Finding[] = []
@@ -208,7 +229,8 @@ export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectS
             o.log?.error({ detector: spec.name, fingerprint: String(f.fingerprint).slice(0, 200), issues: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'finding breaks the contract; dropped')
           }
         }
-        if (findings.length) await o.sink(findings)
+        if (findings.length) await o.sink(findings, w.final ? { from: w.from, to: w.to } : { from: w.from, to: w.from + spec.windowMs })
+        if (w.final && o.withdrawal) await o.withdrawal.withdraw(spec.kind, { from: w.from, to: w.to }, [...new Set(findings.map((f) => f.fingerprint))], !!spec.state)
         found += findings.length
         done++
         summary.windows.push({ detector: spec.name, from: w.from, to: w.to, final: w.final, reason: w.reason, findings: findings.length, ms: Date.now() - t0 })
@@ -233,7 +255,6 @@ export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectS
     summary.detectors.push({ name: spec.name, ok, windows: done, findings: found, skipped })
     if (!ok) continue
     // Only a detector that computed all its windows moves its marks; a failed one is repeated.
-    const lastEnd = alignStart(now, spec.windowMs)
     const values = [{ job: markKey(spec.name), mark: chTime(startedAt) }, { job: markKey(spec.name, 'done'), mark: chTime(lastEnd) }]
     if (spec.live && now > lastEnd && plan.some((w) => w.reason === 'live')) values.push({ job: markKey(spec.name, 'live'), mark: chTime(now) })
     await db.insert({ table: 'job_marks', values, format: 'JSONEachRow' })

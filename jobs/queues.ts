@@ -80,7 +80,15 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
     { id: DETECT_JOB, everyMs: o.detectEveryMs ?? 60_000, run: async () => {
       // Every finding becomes or updates one consultation item (by fingerprint).
       const items = ItemStore.for(o.db)
-      const r = await runDetectJob(o.db, { sink: async (f) => { await items.upsertFindings(f, Date.now()) }, cfg: o.detect, log: o.log })
+      // A complete window computed again that no longer finds an open item raised from it withdraws the item.
+      const r = await runDetectJob(o.db, {
+        sink: async (f, w) => { await items.upsertFindings(f, Date.now(), w) },
+        withdrawal: {
+          hulls: (kind, w) => items.openHulls(kind, w),
+          withdraw: async (kind, w, found, state) => { await items.withdrawMissing(kind, w, found, { state }) },
+        },
+        cfg: o.detect, log: o.log,
+      })
       // A detector that failed is retried on the next run; the job fails (and is reported) only when all did.
       if (r.errors.length && r.detectors.every((d) => !d.ok)) throw new Error(`every detector failed: ${r.errors[0].error}`)
       return { windows: r.windows.length, findings: r.findings, failed: r.errors.map((e) => e.detector) }

@@ -15,6 +15,8 @@ import {
   type DetectorSpec,
 } from '../jobs/detectors'
 import { runDetectJob } from '../jobs/detect-job'
+import { ItemStore, WITHDRAWN_REASON } from '../analytics/items/store'
+import { itemId } from '../analytics/items/model'
 
 const MIN = 60_000, HOUR = 3_600_000, DAY = 86_400_000
 const T = testNow()
@@ -583,5 +585,61 @@ describe('detect job', () => {
     const gap = await runDetectJob(app.db, { now: T + 3 * DAY, sink: collect().sink, settleMs: 0, detectors: [good], cfg: { catchUpDays: 1 } })
     expect(gap.detectors[0]).toMatchObject({ ok: true, skipped: (mn(T + 2 * DAY) - mn(T)) / MIN })
     expect(gap.windows.map((x) => [x.from, x.to])).toEqual([[mn(T + 2 * DAY), mn(T + 3 * DAY)]])
+  })
+})
+
+describe('withdrawal of items no longer found', () => {
+  const items = () => ItemStore.for(app.db)
+  const emergencyOnly = DETECTORS.filter((d) => d.name === 'emergency')
+  const run = () => runDetectJob(app.db, {
+    now: T, settleMs: 0, detectors: emergencyOnly,
+    sink: async (f, w) => { await items().upsertFindings(f, T, w) },
+    withdrawal: { hulls: (k, w) => items().openHulls(k, w), withdraw: async (k, w, found, state) => { await items().withdrawMissing(k, w, found, { state, now: T }) } },
+  })
+
+  it('an emergency handed to 110 in time after all (late data) withdraws its open item; one under review is left alone', async () => {
+    const t0 = dayStart(-1) + 15 * HOUR + 7 * MIN
+    await store([
+      rec('WD-1', t0, { content: '有人站在楼顶说要跳楼。' }),
+      rec('WD-2', t0 + 20 * MIN, { content: '几十人在门口拉横幅。' }),
+    ])
+    expect((await run()).errors).toEqual([])
+    const id1 = itemId('emergency_unreferred|12345|WD-1')
+    const id2 = itemId('emergency_unreferred|12345|WD-2')
+    expect((await items().get(id1))?.status).toBe('open')
+    const i2 = (await items().get(id2))!
+    await items().transition(id2, { action: 'review', expected_version: i2.version, actor: 'u-test', role: 'member' })
+    // both transfers to 110 within the limit arrive late: the windows are computed again
+    const tr = (id: string, at: number) => ev('12345', id, 'transfer', at, { from_platform: '12345', to_platform: '110', counterpart_id: `${id}Z` })
+    await store([], [tr('WD-1', t0 + 3 * MIN), tr('WD-2', t0 + 23 * MIN)])
+    expect((await run()).errors).toEqual([])
+    const w1 = (await items().get(id1))!
+    expect(w1.status).toBe('dismissed')
+    expect(w1.status_reason).toBe(WITHDRAWN_REASON)
+    expect((await items().history(id1)).map((h) => h.action)).toContain('withdrawn')
+    expect((await items().get(id2))?.status).toBe('under_review')
+  })
+
+  it('found again, a withdrawn item is open again; a dismissal by a person stands; an item raised elsewhere is not withdrawn', async () => {
+    const s = items()
+    const f = (fp: string, t: number): Finding => ({
+      kind: 'surge', fingerprint: fp, title: '测试', severity: 'medium', county_code: '', category_code: '', units: [], first_seen: t, last_seen: t,
+      counts: { records: 1 }, series: [], samples: [], query: 'SELECT 1', suggested_lead: '', suggested_assist: [],
+    })
+    const h = dayStart(-20)
+    await s.upsertFindings([f('surge|WD|a', h), f('surge|WD|b', h), f('surge|WD|c', h)], T, { from: h, to: h + HOUR })
+    await s.upsertFindings([f('surge|WD|d', h)], T, { from: h - HOUR, to: h + HOUR })
+    const b = (await s.get(itemId('surge|WD|b')))!
+    await s.transition(b.id, { action: 'dismiss', expected_version: b.version, actor: 'u-test', role: 'member', reason: '已知情况' })
+    // the hour computed again finds only c: a is withdrawn; d was raised from a wider window, so it stays
+    expect(await s.withdrawMissing('surge', { from: h, to: h + HOUR }, ['surge|WD|c'], { now: T })).toEqual([itemId('surge|WD|a')])
+    expect((await s.get(itemId('surge|WD|d')))?.status).toBe('open')
+    expect(await s.openHulls('surge', { from: h, to: h + HOUR })).toEqual([{ from: h - HOUR, to: h + HOUR }])
+    // a and b found again: a is open again (raised_again), b stays dismissed by the person
+    const r = await s.upsertFindings([f('surge|WD|a', h + MIN), f('surge|WD|b', h + MIN)], T, { from: h, to: h + HOUR })
+    expect(r.raised).toEqual([itemId('surge|WD|a')])
+    expect((await s.get(itemId('surge|WD|a')))?.status).toBe('open')
+    expect((await s.history(itemId('surge|WD|a'))).map((x) => x.action)).toEqual(['raised', 'withdrawn', 'raised_again'])
+    expect((await s.get(itemId('surge|WD|b')))).toMatchObject({ status: 'dismissed', status_reason: '已知情况' })
   })
 })

@@ -49,6 +49,9 @@ interface Row {
   version: number
   updated_at: number
   updated_by: string
+  /** Hull of the detection windows that raised it (0, 0: unknown, raised before migration 014). */
+  detect_from: number
+  detect_to: number
 }
 
 const SELECT = `SELECT id, fingerprint, kind, title, severity, status, county_code, category_code, units,
@@ -56,11 +59,13 @@ const SELECT = `SELECT id, fingerprint, kind, title, severity, status, county_co
   toUnixTimestamp64Milli(raised_at) AS raised_at_ms, toUnixTimestamp64Milli(escalated_at) AS escalated_at_ms,
   evidence, suggested_lead, suggested_assist, status_reason, decision,
   toUnixTimestamp64Milli(decided_at) AS decided_at_ms, decided_by, routing_version, version,
-  toUnixTimestamp64Milli(updated_at) AS updated_at_ms, updated_by
+  toUnixTimestamp64Milli(updated_at) AS updated_at_ms, updated_by,
+  toUnixTimestamp64Milli(detect_from) AS detect_from_ms, toUnixTimestamp64Milli(detect_to) AS detect_to_ms
   FROM items FINAL`
 
-type RawRow = Omit<Row, 'first_seen' | 'last_seen' | 'raised_at' | 'escalated_at' | 'decided_at' | 'updated_at'> & {
+type RawRow = Omit<Row, 'first_seen' | 'last_seen' | 'raised_at' | 'escalated_at' | 'decided_at' | 'updated_at' | 'detect_from' | 'detect_to'> & {
   first_seen_ms: number; last_seen_ms: number; raised_at_ms: number; escalated_at_ms: number | null; decided_at_ms: number | null; updated_at_ms: number
+  detect_from_ms: number; detect_to_ms: number
 }
 
 const fromRaw = (r: RawRow): Row => ({
@@ -73,12 +78,14 @@ const fromRaw = (r: RawRow): Row => ({
   decided_at: r.decided_at_ms === null ? null : Number(r.decided_at_ms), decided_by: r.decided_by,
   routing_version: Number(r.routing_version), version: Number(r.version),
   updated_at: Number(r.updated_at_ms), updated_by: r.updated_by,
+  detect_from: Number(r.detect_from_ms), detect_to: Number(r.detect_to_ms),
 })
 
 const toStored = (r: Row) => ({
   ...r,
   first_seen: chTime(r.first_seen), last_seen: chTime(r.last_seen), raised_at: chTime(r.raised_at),
   escalated_at: chTime(r.escalated_at), decided_at: chTime(r.decided_at), updated_at: chTime(r.updated_at),
+  detect_from: chTime(r.detect_from), detect_to: chTime(r.detect_to),
 })
 
 export function toItem(r: Row): Item {
@@ -113,6 +120,12 @@ function evidenceJson(e: Evidence): string {
 const SERIES_DAYS = 400
 const SAMPLES = 20
 const DETECTOR = { actor: 'detector', role: 'system' }
+const DT = "DateTime64(3, 'Asia/Shanghai')"
+/** The reason of an item the detector withdrew (dismissed): found again, it is opened again. */
+export const WITHDRAWN_REASON = '不再检出：重新计算时已不满足条件（数据已更正或已处置） / no longer detected on recompute'
+
+/** A detection window that raised findings (a live window as its whole window: the hull stays put while it fills). */
+export interface DetectWindow { from: number; to: number }
 const uniqSorted = (xs: readonly string[]) => [...new Set(xs)].sort()
 
 /**
@@ -120,7 +133,7 @@ const uniqSorted = (xs: readonly string[]) => [...new Set(xs)].sort()
  * suggestions; series merged by day (the finding's days win), samples newest first, units and the
  * seen range widened; severity only rises. Status and decision are kept.
  */
-function merge(cur: Row | null, f: Finding, now: number): Row {
+function merge(cur: Row | null, f: Finding, now: number, w?: DetectWindow): Row {
   const evidence: Evidence = { counts: f.counts, series: [...f.series].sort((a, b) => (a.day < b.day ? -1 : 1)), samples: f.samples, query: f.query }
   if (!cur) {
     return {
@@ -130,6 +143,7 @@ function merge(cur: Row | null, f: Finding, now: number): Row {
       evidence: evidenceJson(evidence), suggested_lead: f.suggested_lead, suggested_assist: f.suggested_assist,
       status_reason: '', decision: '', decided_at: null, decided_by: '', routing_version: 0,
       version: 0, updated_at: now, updated_by: DETECTOR.actor,
+      detect_from: w?.from ?? 0, detect_to: w?.to ?? 0,
     }
   }
   const old = JSON.parse(cur.evidence) as Evidence
@@ -142,8 +156,15 @@ function merge(cur: Row | null, f: Finding, now: number): Row {
     return seen.has(k) ? false : (seen.add(k), true)
   }).slice(0, SAMPLES)
   const rises = severityRank(f.severity) > severityRank(cur.severity)
+  // Withdrawn by the detector and found again: open again (a person's dismissal stands).
+  const back = cur.status === 'dismissed' && cur.status_reason === WITHDRAWN_REASON
+  const hull = !w ? { detect_from: cur.detect_from, detect_to: cur.detect_to }
+    : cur.detect_to > 0 ? { detect_from: Math.min(cur.detect_from, w.from), detect_to: Math.max(cur.detect_to, w.to) }
+    : { detect_from: w.from, detect_to: w.to }
   return {
     ...cur,
+    ...hull,
+    ...(back ? { status: 'open' as const, status_reason: '' } : {}),
     kind: f.kind, title: f.title, severity: rises ? f.severity : cur.severity,
     county_code: f.county_code, category_code: f.category_code, units: uniqSorted([...cur.units, ...f.units]),
     first_seen: Math.min(cur.first_seen, f.first_seen), last_seen: Math.max(cur.last_seen, f.last_seen),
@@ -155,6 +176,7 @@ function merge(cur: Row | null, f: Finding, now: number): Row {
 }
 
 const same = (a: Row, b: Row) =>
+  a.status === b.status && a.detect_from === b.detect_from && a.detect_to === b.detect_to &&
   a.kind === b.kind && a.title === b.title && a.severity === b.severity && a.county_code === b.county_code &&
   a.category_code === b.category_code && a.units.join('\u0001') === b.units.join('\u0001') &&
   a.first_seen === b.first_seen && a.last_seen === b.last_seen && a.evidence === b.evidence &&
@@ -232,7 +254,7 @@ export class ItemStore {
    * and last_seen show it and the queue can filter them (reopening is a person's decision).
    * Findings that change nothing write nothing: the same findings twice give no new version.
    */
-  async upsertFindings(input: readonly Finding[], now: number): Promise<UpsertResult> {
+  async upsertFindings(input: readonly Finding[], now: number, window?: DetectWindow): Promise<UpsertResult> {
     const byId = new Map<string, Finding[]>()
     for (const raw of input) {
       const f = Finding.parse(raw)
@@ -248,7 +270,7 @@ export class ItemStore {
       for (const [id, fs] of byId) {
         const before = stored.get(id) ?? null
         let next: Row | null = before
-        for (const f of fs) next = merge(next, f, now)
+        for (const f of fs) next = merge(next, f, now, window)
         const after = next!
         if (before && same(before, after)) { result.unchanged += fs.length; continue }
         after.version = (before?.version ?? 0) + 1
@@ -259,6 +281,9 @@ export class ItemStore {
         if (!before) {
           result.raised.push(id)
           history.push({ ...h, action: 'raised', detail: `${after.kind} ${after.severity}; ${countsText(after.evidence)}` })
+        } else if (before.status !== after.status) {
+          result.raised.push(id)
+          history.push({ ...h, action: 'raised_again', detail: `found again after it was withdrawn; ${countsText(after.evidence)}` })
         } else if (severityRank(after.severity) > severityRank(before.severity)) {
           result.escalated.push(id)
           history.push({ ...h, action: 'escalated', detail: `${before.severity} → ${after.severity}; ${countsText(after.evidence)}` })
@@ -272,6 +297,47 @@ export class ItemStore {
       }
       await this.write(rows, history)
       return result
+    })
+  }
+
+  /**
+   * Hulls of open items of `kind` that overlap w without lying inside it: the detect job widens a window
+   * it computes again to cover them (within a bound), so that withdrawMissing can judge those items too.
+   */
+  async openHulls(kind: FindingKind, w: DetectWindow): Promise<DetectWindow[]> {
+    return (await queryRows<{ f: number; t: number }>(this.db,
+      `SELECT DISTINCT toUnixTimestamp64Milli(detect_from) AS f, toUnixTimestamp64Milli(detect_to) AS t FROM items FINAL
+       WHERE kind = {kind:String} AND status = 'open' AND detect_to > toDateTime64(0, 3)
+         AND detect_from < {to:${DT}} AND detect_to > {from:${DT}} AND NOT (detect_from >= {from:${DT}} AND detect_to <= {to:${DT}})`,
+      { kind, from: chTime(w.from), to: chTime(w.to) })).map((r) => ({ from: Number(r.f), to: Number(r.t) }))
+  }
+
+  /**
+   * A detector computed window w again (complete, not live) and found `found`: its open items raised
+   * only from inside w (state detectors: from any window up to w's end — only the latest state
+   * counts) that it no longer finds are withdrawn: dismissed with WITHDRAWN_REASON by the detector.
+   * Items people are working on (under review or later) are left alone. Returns the withdrawn ids.
+   */
+  async withdrawMissing(kind: FindingKind, w: DetectWindow, found: readonly string[], o: { state?: boolean; now?: number } = {}): Promise<string[]> {
+    const now = o.now ?? this.clock()
+    const inside = o.state ? `detect_to <= {to:${DT}}` : `detect_from >= {from:${DT}} AND detect_to <= {to:${DT}}`
+    const ids = (await queryRows<{ id: string }>(this.db,
+      `SELECT id FROM items FINAL WHERE kind = {kind:String} AND status = 'open' AND detect_to > toDateTime64(0, 3)
+         AND ${inside} AND fingerprint NOT IN {found:Array(String)}`,
+      { kind, from: chTime(w.from), to: chTime(w.to), found: [...found] })).map((r) => r.id)
+    if (!ids.length) return []
+    return this.mutex.run(ids, async () => {
+      const rows: Row[] = []
+      const history: HistoryRow[] = []
+      for (const cur of await this.rows(ids)) {
+        if (cur.status !== 'open') continue // changed by a person meanwhile
+        const next: Row = { ...cur, status: 'dismissed', status_reason: WITHDRAWN_REASON, version: cur.version + 1, updated_at: now, updated_by: DETECTOR.actor }
+        rows.push(next)
+        history.push({ item_id: cur.id, version: next.version, at: chTime(now), ...DETECTOR, action: 'withdrawn', from_status: 'open', to_status: 'dismissed',
+          reason: WITHDRAWN_REASON, detail: `not found when ${isoShanghai(w.from)} … ${isoShanghai(w.to)} was computed again` })
+      }
+      await this.write(rows, history)
+      return rows.map((r) => r.id)
     })
   }
 
