@@ -639,7 +639,8 @@ function hotIssue(pl: Planner, id: string, tpl: HotTemplate, stem: string, end: 
   const main = v(tpl.names[0], '')
   return {
     id, type: 'hot_issue', label: `${county.name} ${main} ${tpl.problem}（${n} 件诉求）`,
-    expect: ['hot_issue'], alsoOk: ['repeat_caller'],
+    // A hot issue rising within days is also a new topic (its entity and problem were rare before).
+    expect: ['hot_issue'], alsoOk: ['repeat_caller', 'new_topic'],
     evidence: refs(recs), fingerprints: [],
     start: times[0], complete: times[times.length - 1], hot: { entity: main, problem: tpl.problem }, plans,
   }

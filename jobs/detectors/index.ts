@@ -122,7 +122,9 @@ export const DETECTORS: DetectorSpec[] = [
     // Five-minute windows, judged once ended (not live: a window's read is the `hours` before it, so
     // the last complete five minutes see a burst as it builds, raised at most five minutes late).
     // A window reads the `hours` before it: a cluster ends at an anchor received in the window.
-    name: 'risk_cluster', kind: 'risk_cluster', windowMs: 5 * MIN, maxSpanMs: DAY,
+    // A call over several days judges day by day from one read (see detectRiskClusters); three days
+    // keep a large city's read under maxRecords.
+    name: 'risk_cluster', kind: 'risk_cluster', windowMs: 5 * MIN, maxSpanMs: 3 * DAY,
     reach: (c) => ({ before: c.risk_cluster.hours * HOUR, after: 0 }),
     run: (db, w, c) => detectRiskClusters(db, w, c.risk_cluster),
   },

@@ -5,7 +5,8 @@
 //   Poisson upper tail P(X ≥ n | λ) < pMax (1e-4), λ = max(average, unseenAverage) × windowHours / 24 —
 //   from ≥ minCallers callers (≥ minCallersUnseen, 4, for a topic absent from the baseline), with at
 //   least one of its records received in the window (a topic is raised again only with new records).
-// Small-count fluctuations ("5 件, usually 1.6 a day") are thus not new topics. Days before the first stored record are not
+// Small-count fluctuations ("5 件, usually 1.6 a day") are thus not new topics; a topic whose daily
+// counts swing more than Poisson is tested on its dispersion (see raisable). Days before the first stored record are not
 // baseline (a new system has no past); with fewer than `minBaselineDays` days of past nothing is judged.
 //
 // Topics, from the most specific:
@@ -149,10 +150,23 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   const baseDays = Math.max(0, (bEnd - Math.max(bf, alignStart(first, DAY))) / DAY)
   if (baseDays < cfg.minBaselineDays) return []
   const M = Math.max(1, cfg.minCount)
-  const raisable = (n: number, callers: number, base: number) => {
+  // Day-to-day spread of a topic's baseline beyond Poisson (quasi-Poisson dispersion φ = variance /
+  // mean of its daily counts, at least 1): a topic whose volume swings from day to day (weather, a
+  // weekly market) is tested as counts of φ-sized lumps, so its ordinary busy day is no new topic.
+  const dispersion = (perDay: Map<string, number>, base: number) => {
+    const mean = base / baseDays
+    if (baseDays < 2 || mean <= 0) return 1
+    let ss = 0
+    let seen = 0
+    for (const v of perDay.values()) { ss += (v - mean) ** 2; seen++ }
+    ss += Math.max(0, baseDays - seen) * mean ** 2 // days without any
+    return Math.max(1, ss / (baseDays - 1) / mean)
+  }
+  const raisable = (n: number, callers: number, base: number, perDay: Map<string, number>) => {
     const avg = Math.max(base / baseDays, cfg.unseenAverage)
+    const phi = dispersion(perDay, base)
     return n >= M && callers >= (base > 0 ? cfg.minCallers : Math.max(cfg.minCallers, cfg.minCallersUnseen))
-      && n >= cfg.factor * avg && poissonUpper(n, avg * Math.max(1, cfg.windowHours) / 24) < cfg.pMax
+      && n >= cfg.factor * avg && poissonUpper(Math.floor(n / phi), (avg * Math.max(1, cfg.windowHours)) / 24 / phi) < cfg.pMax
   }
 
   const topics: Topic[] = []
@@ -230,7 +244,7 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
       const perDay = new Map<string, number>()
       for (const [d, m] of days) { const k = m.get(c.topic); if (k) perDay.set(d, k) }
       const base = [...perDay.values()].reduce((x, y) => x + y, 0)
-      if (!raisable(num(c.n), num(c.callers), base)) continue
+      if (!raisable(num(c.n), num(c.callers), base, perDay)) continue
       if (isP) {
         const pr = PROBLEM_BY_KEY.get(c.topic.slice(2))
         if (!pr) continue
@@ -255,7 +269,7 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   const out: Finding[] = []
   for (const tp of topics) {
     const n = tp.recs.length
-    if (!raisable(n, callersOf(tp.recs), tp.base) || !tp.recs.some((r) => r.t >= winFrom)) continue
+    if (!raisable(n, callersOf(tp.recs), tp.base, tp.baseDays) || !tp.recs.some((r) => r.t >= winFrom)) continue
     const ids = tp.recs.map((r) => `${r.platform}|${r.source_id}`)
     if (ids.filter((i) => raisedRecs.has(i)).length >= 0.8 * n) continue
     for (const i of ids) raisedRecs.add(i)

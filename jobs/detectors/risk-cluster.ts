@@ -40,7 +40,7 @@ import { cleanText, tag } from '../../analytics/hotspots/segment'
 import { extractEntities, TYPE_RANK, type EntityMention } from '../../analytics/hotspots/entities'
 import { detectProblem } from '../../analytics/hotspots/problems'
 import {
-  type Db, type Window, HOUR, categoryName, clip, countyName, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  type Db, type Window, DAY, HOUR, categoryName, clip, countyName, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
   seriesOf, timeParams,
 } from './common'
 
@@ -220,7 +220,14 @@ function typeSql(cfg: RiskClusterConfig, params: Record<string, unknown>): strin
 export async function detectRiskClusters(db: Db, w: Window, cfg: RiskClusterConfig = DEFAULT_RISK_CLUSTER): Promise<Finding[]> {
   const span = Math.max(0, cfg.hours) * HOUR
   const R = Math.max(1, cfg.radiusM)
-  const params: Record<string, unknown> = { ...timeParams({ from: w.from - span, to: w.to }), max: Math.max(1, Math.round(cfg.maxRecords)), ...COARSE_PARAMS }
+  const max = Math.max(1, Math.round(cfg.maxRecords))
+  // A call longer than a day (a catch-up run) is judged day by day from one read: each day as a call
+  // over it alone would judge it (the same findings, in order) — unless the read hit maxRecords, when
+  // each day reads its own latest maxRecords.
+  const subs: Window[] = []
+  if (w.to - w.from > DAY) for (let f = w.from; f < w.to; f += DAY) subs.push({ from: f, to: Math.min(f + DAY, w.to) })
+  else subs.push(w)
+  const params: Record<string, unknown> = { ...timeParams({ from: w.from - span, to: w.to }), max: subs.length > 1 ? max + 1 : max, ...COARSE_PARAMS }
   const type = typeSql(cfg, params)
   // Confidential records count, but their text names nothing (titles are made from names).
   const read = await rows<Row>(db,
@@ -236,126 +243,147 @@ export async function detectRiskClusters(db: Db, w: Window, cfg: RiskClusterConf
      ORDER BY t DESC, platform, source_id
      LIMIT {max:UInt32}`, params)
   if (!read.length) return []
-  const items: Item[] = read
+  if (subs.length > 1 && read.length > max) {
+    const out: Finding[] = []
+    for (const sub of subs) out.push(...await detectRiskClusters(db, sub, cfg))
+    return out
+  }
+  const all: Item[] = read
     .map((r) => ({ ...r, t: num(r.t), lat: r.lat === null ? null : Number(r.lat), lon: r.lon === null ? null : Number(r.lon) }))
     .sort((a, b) => a.t - b.t || (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0) || (a.source_id < b.source_id ? -1 : 1))
     .map((r, idx) => {
       const geo = r.lat !== null && r.lon !== null && Number.isFinite(r.lat) && Number.isFinite(r.lon)
       return { ...r, idx, geo, cell: geo ? cellOf(r.lat!, r.lon!, R) : null, key: '', surface: '', named: false }
     })
-  // Segmentation only where a name can link: records sharing a coarse name key (coarseNamesSql) with
-  // another record of the read; cluster members are named after clustering.
-  const ckCount = new Map<string, number>()
-  for (const it of items) for (const k of it.ck ?? []) ckCount.set(k, (ckCount.get(k) ?? 0) + 1)
-  const name = (it: Item) => {
-    if (it.named) return
-    const tp = textPlace(it.title, it.content, false)
-    it.key = tp.entity?.key ?? ''
-    it.surface = tp.entity?.surface ?? ''
-    it.named = true
-  }
-  for (const it of items) if ((it.ck ?? []).some((k) => (ckCount.get(k) ?? 0) >= 2)) name(it)
-
-  // Lookup: grid cells and entity keys → items.
-  const byCell = new Map<string, Item[]>()
-  const byKey = new Map<string, Item[]>()
-  for (const it of items) {
-    if (it.cell) { const k = `${it.cell[0]},${it.cell[1]}`; (byCell.get(k) ?? byCell.set(k, []).get(k)!).push(it) }
-    if (it.key) (byKey.get(it.key) ?? byKey.set(it.key, []).get(it.key)!).push(it)
-  }
-  const near = (a: Item): Item[] => {
-    const out = new Map<number, Item>()
-    const inTime = (b: Item) => b.t <= a.t && b.t >= a.t - span
-    if (a.cell) {
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++)
-        for (const b of byCell.get(`${a.cell[0] + dy},${a.cell[1] + dx}`) ?? [])
-          if (inTime(b) && distanceM(a.lat!, a.lon!, b.lat!, b.lon!) <= R) out.set(b.idx, b)
-    }
-    if (a.key) for (const b of byKey.get(a.key) ?? []) if (inTime(b) && (!a.town || !b.town || a.town === b.town) && countyAgrees(a.county, b.county)) out.set(b.idx, b)
-    out.set(a.idx, a)
-    return [...out.values()]
-  }
-  const matters = (ms: Item[]) => ms.filter((m) => m.status !== 'transferred_out').length
-  const callers = (ms: Item[]) => {
-    const known = new Set(ms.filter((m) => m.caller_key).map((m) => m.caller_key))
-    return known.size + ms.filter((m) => !m.caller_key).length
-  }
-  const ok = (ms: Item[]) => matters(ms) >= cfg.minRecords && callers(ms) >= cfg.minCallers
-
-  // Candidate anchors: in the window, with enough near them; largest first, a record in one cluster
-  // (a candidate is judged again without the records taken by larger ones before it).
-  const cands = items.filter((a) => a.t >= w.from && a.t < w.to).map((a) => ({ a, ms: near(a) })).filter((c) => ok(c.ms))
-  cands.sort((x, y) => matters(y.ms) - matters(x.ms) || y.a.t - x.a.t || x.a.idx - y.a.idx)
-  const used = new Set<number>()
-  const clusters: Item[][] = []
-  for (const c of cands) {
-    if (used.has(c.a.idx)) continue
-    const ms = c.ms.filter((m) => !used.has(m.idx))
-    if (!ok(ms)) continue
-    clusters.push(ms)
-    for (const m of ms) used.add(m.idx)
-  }
-
+  const places = new Map<number, { key: string; surface: string }>() // segmentation, once per record
   const out: Finding[] = []
-  const seen = new Set<string>()
-  for (const msRaw of clusters) {
-    const ms = [...msRaw].sort((a, b) => a.t - b.t || a.idx - b.idx)
-    for (const m of ms) name(m)
-    const tkeys = ms.map((m) => m.rtype)
-    const order = cfg.types.map((t) => t.key)
-    const rtype = [...new Set(tkeys)].sort((a, b) => tkeys.filter((x) => x === b).length - tkeys.filter((x) => x === a).length || order.indexOf(a) - order.indexOf(b))[0]
-    const label = cfg.types.find((t) => t.key === rtype)?.label ?? '风险'
-    const geoMs = ms.filter((m) => m.geo)
-    const county = mostCommon(ms.map((m) => m.county))
-    const entKey = mostCommon(ms.map((m) => m.key))
-    const surface = entKey ? mostCommon(ms.filter((m) => m.key === entKey).map((m) => m.surface)) : ''
-    let lat: number | null = null, lon: number | null = null
-    if (geoMs.length) {
-      lat = geoMs.reduce((s, m) => s + m.lat!, 0) / geoMs.length
-      lon = geoMs.reduce((s, m) => s + m.lon!, 0) / geoMs.length
-    }
-    let place: string
-    if (lat !== null && lon !== null && geoMs.length * 2 >= ms.length) {
-      const [cy, cx] = cellOf(lat, lon, R)
-      place = `cell:${cy},${cx}`
-    } else if (entKey) place = `ent:${county}:${entKey}`
-    else continue // (cannot happen: members without coordinates are linked through an entity)
-    const fingerprint = `risk_cluster|burst|${place}|${rtype}`
-    if (seen.has(fingerprint)) continue
-    seen.add(fingerprint)
-    const n = matters(ms)
-    const n110 = ms.filter((m) => m.platform === '110').length
-    const share110 = n110 / ms.length
-    const first = ms[0].t, last = ms[ms.length - 1].t
-    const hours = Math.max(1, Math.ceil((last - first) / HOUR))
-    const N = cfg.minRecords
-    const severity = n >= 3 * N || (n >= 2 * N && share110 >= 0.5) || (rtype === 'gathering' && n >= 2 * N) ? 'critical'
-      : n >= 2 * N || share110 >= 0.5 ? 'high' : 'medium'
-    const units = [...new Set(ms.map((m) => m.unit).filter(Boolean))].sort()
-    const category = mostCommon(ms.filter((m) => m.platform === '12345').map((m) => m.cat)) || mostCommon(ms.map((m) => m.cat))
-    const cn = countyName(county)
-    const where = `${cn ? cn + ' ' : ''}${placeName(surface, lat, lon)}附近`
-    const refs = ms.map((m) => ({ platform: m.platform, source_id: m.source_id }))
-    out.push({
-      kind: 'risk_cluster',
-      fingerprint: clip(fingerprint),
-      title: clip(`${where} ${hours}小时内 ${n}起${label}警情/诉求聚集${category ? `（${categoryName(category)}）` : ''}`),
-      severity,
-      county_code: county,
-      category_code: category,
-      units,
-      first_seen: first,
-      last_seen: last,
-      counts: {
-        records: ms.length, matters: n, callers: callers(ms), platform_110: n110, platform_12345: ms.length - n110,
-        share_110: Math.round(share110 * 100) / 100, with_coords: geoMs.length, radius_m: R, hours,
-        ...(lat !== null && lon !== null ? { lat: Math.round(lat * 1e5) / 1e5, lon: Math.round(lon * 1e5) / 1e5 } : {}),
-      },
-      series: seriesOf(ms.map((m) => m.t)),
-      samples: samplesOf([...refs].reverse()),
-      query: recordsQuery(refs),
-      ...routing(category, units),
-    })
+  for (const sub of subs) {
+    const items = (subs.length === 1 ? all : all.filter((it) => it.t >= sub.from - span && it.t < sub.to)).map((it) => ({ ...it }))
+    if (subs.length > 1 && items.length > max) out.push(...await detectRiskClusters(db, sub, cfg))
+    else out.push(...clusterWindow(sub, items))
   }
   return out
+
+  /** The clusters anchored in `win` among `items` (the records read for it, each one's own copy). */
+  function clusterWindow(win: Window, items: Item[]): Finding[] {
+    // Segmentation only where a name can link: records sharing a coarse name key (coarseNamesSql) with
+    // another record of the read; cluster members are named after clustering.
+    const ckCount = new Map<string, number>()
+    for (const it of items) for (const k of it.ck ?? []) ckCount.set(k, (ckCount.get(k) ?? 0) + 1)
+    const name = (it: Item) => {
+      if (it.named) return
+      let pl = places.get(it.idx)
+      if (!pl) {
+        const tp = textPlace(it.title, it.content, false)
+        places.set(it.idx, (pl = { key: tp.entity?.key ?? '', surface: tp.entity?.surface ?? '' }))
+      }
+      it.key = pl.key
+      it.surface = pl.surface
+      it.named = true
+    }
+    for (const it of items) if ((it.ck ?? []).some((k) => (ckCount.get(k) ?? 0) >= 2)) name(it)
+
+    // Lookup: grid cells and entity keys → items.
+    const byCell = new Map<string, Item[]>()
+    const byKey = new Map<string, Item[]>()
+    for (const it of items) {
+      if (it.cell) { const k = `${it.cell[0]},${it.cell[1]}`; (byCell.get(k) ?? byCell.set(k, []).get(k)!).push(it) }
+      if (it.key) (byKey.get(it.key) ?? byKey.set(it.key, []).get(it.key)!).push(it)
+    }
+    const near = (a: Item): Item[] => {
+      const out = new Map<number, Item>()
+      const inTime = (b: Item) => b.t <= a.t && b.t >= a.t - span
+      if (a.cell) {
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++)
+          for (const b of byCell.get(`${a.cell[0] + dy},${a.cell[1] + dx}`) ?? [])
+            if (inTime(b) && distanceM(a.lat!, a.lon!, b.lat!, b.lon!) <= R) out.set(b.idx, b)
+      }
+      if (a.key) for (const b of byKey.get(a.key) ?? []) if (inTime(b) && (!a.town || !b.town || a.town === b.town) && countyAgrees(a.county, b.county)) out.set(b.idx, b)
+      out.set(a.idx, a)
+      return [...out.values()]
+    }
+    const matters = (ms: Item[]) => ms.filter((m) => m.status !== 'transferred_out').length
+    const callers = (ms: Item[]) => {
+      const known = new Set(ms.filter((m) => m.caller_key).map((m) => m.caller_key))
+      return known.size + ms.filter((m) => !m.caller_key).length
+    }
+    const ok = (ms: Item[]) => matters(ms) >= cfg.minRecords && callers(ms) >= cfg.minCallers
+
+    // Candidate anchors: in the window, with enough near them; largest first, a record in one cluster
+    // (a candidate is judged again without the records taken by larger ones before it).
+    const cands = items.filter((a) => a.t >= win.from && a.t < win.to).map((a) => ({ a, ms: near(a) })).filter((c) => ok(c.ms))
+    cands.sort((x, y) => matters(y.ms) - matters(x.ms) || y.a.t - x.a.t || x.a.idx - y.a.idx)
+    const used = new Set<number>()
+    const clusters: Item[][] = []
+    for (const c of cands) {
+      if (used.has(c.a.idx)) continue
+      const ms = c.ms.filter((m) => !used.has(m.idx))
+      if (!ok(ms)) continue
+      clusters.push(ms)
+      for (const m of ms) used.add(m.idx)
+    }
+
+    const out: Finding[] = []
+    const seen = new Set<string>()
+    for (const msRaw of clusters) {
+      const ms = [...msRaw].sort((a, b) => a.t - b.t || a.idx - b.idx)
+      for (const m of ms) name(m)
+      const tkeys = ms.map((m) => m.rtype)
+      const order = cfg.types.map((t) => t.key)
+      const rtype = [...new Set(tkeys)].sort((a, b) => tkeys.filter((x) => x === b).length - tkeys.filter((x) => x === a).length || order.indexOf(a) - order.indexOf(b))[0]
+      const label = cfg.types.find((t) => t.key === rtype)?.label ?? '风险'
+      const geoMs = ms.filter((m) => m.geo)
+      const county = mostCommon(ms.map((m) => m.county))
+      const entKey = mostCommon(ms.map((m) => m.key))
+      const surface = entKey ? mostCommon(ms.filter((m) => m.key === entKey).map((m) => m.surface)) : ''
+      let lat: number | null = null, lon: number | null = null
+      if (geoMs.length) {
+        lat = geoMs.reduce((s, m) => s + m.lat!, 0) / geoMs.length
+        lon = geoMs.reduce((s, m) => s + m.lon!, 0) / geoMs.length
+      }
+      let place: string
+      if (lat !== null && lon !== null && geoMs.length * 2 >= ms.length) {
+        const [cy, cx] = cellOf(lat, lon, R)
+        place = `cell:${cy},${cx}`
+      } else if (entKey) place = `ent:${county}:${entKey}`
+      else continue // (cannot happen: members without coordinates are linked through an entity)
+      const fingerprint = `risk_cluster|burst|${place}|${rtype}`
+      if (seen.has(fingerprint)) continue
+      seen.add(fingerprint)
+      const n = matters(ms)
+      const n110 = ms.filter((m) => m.platform === '110').length
+      const share110 = n110 / ms.length
+      const first = ms[0].t, last = ms[ms.length - 1].t
+      const hours = Math.max(1, Math.ceil((last - first) / HOUR))
+      const N = cfg.minRecords
+      const severity = n >= 3 * N || (n >= 2 * N && share110 >= 0.5) || (rtype === 'gathering' && n >= 2 * N) ? 'critical'
+        : n >= 2 * N || share110 >= 0.5 ? 'high' : 'medium'
+      const units = [...new Set(ms.map((m) => m.unit).filter(Boolean))].sort()
+      const category = mostCommon(ms.filter((m) => m.platform === '12345').map((m) => m.cat)) || mostCommon(ms.map((m) => m.cat))
+      const cn = countyName(county)
+      const where = `${cn ? cn + ' ' : ''}${placeName(surface, lat, lon)}附近`
+      const refs = ms.map((m) => ({ platform: m.platform, source_id: m.source_id }))
+      out.push({
+        kind: 'risk_cluster',
+        fingerprint: clip(fingerprint),
+        title: clip(`${where} ${hours}小时内 ${n}起${label}警情/诉求聚集${category ? `（${categoryName(category)}）` : ''}`),
+        severity,
+        county_code: county,
+        category_code: category,
+        units,
+        first_seen: first,
+        last_seen: last,
+        counts: {
+          records: ms.length, matters: n, callers: callers(ms), platform_110: n110, platform_12345: ms.length - n110,
+          share_110: Math.round(share110 * 100) / 100, with_coords: geoMs.length, radius_m: R, hours,
+          ...(lat !== null && lon !== null ? { lat: Math.round(lat * 1e5) / 1e5, lon: Math.round(lon * 1e5) / 1e5 } : {}),
+        },
+        series: seriesOf(ms.map((m) => m.t)),
+        samples: samplesOf([...refs].reverse()),
+        query: recordsQuery(refs),
+        ...routing(category, units),
+      })
+    }
+    return out
+  }
 }
