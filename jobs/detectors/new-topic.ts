@@ -153,9 +153,10 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   // Day-to-day spread of a topic's baseline beyond Poisson (quasi-Poisson dispersion φ = variance /
   // mean of its daily counts, at least 1): a topic whose volume swings from day to day (weather, a
   // weekly market) is tested as counts of φ-sized lumps, so its ordinary busy day is no new topic.
+  // Rare topics (under one a day) stay on Poisson: a few days with records say little about spread.
   const dispersion = (perDay: Map<string, number>, base: number) => {
     const mean = base / baseDays
-    if (baseDays < 2 || mean <= 0) return 1
+    if (baseDays < 2 || mean < 1) return 1
     let ss = 0
     let seen = 0
     for (const v of perDay.values()) { ss += (v - mean) ** 2; seen++ }
