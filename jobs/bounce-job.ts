@@ -11,10 +11,10 @@
 // Each dirty window is recomputed whole and replaces the previous computation whole.
 import type { Db } from '../analytics/clickhouse'
 import { queryRows } from '../analytics/clickhouse'
-import { TRANSFER_OUT, BOUNCED_BACK, eventsInWindow } from '../analytics/metrics/definitions'
+import { TRANSFER_OUT, BOUNCED_BACK, BOUNCE_JOB, eventsInWindow } from '../analytics/metrics/definitions'
 import { chTime } from '../ingest/rows'
 
-export const BOUNCE_JOB = 'bounce-daily'
+export { BOUNCE_JOB }
 const DAY = 86_400_000
 const DT = `DateTime64(3, 'Asia/Shanghai')`
 // Windows computed by one statement: a span short enough that the statement reads few partitions.

@@ -90,6 +90,12 @@ const CONTACTED = 'callback_contacted = 1'
 
 /** A cross-platform transfer, counted once: on the event the sending platform reports. */
 export const TRANSFER_OUT = "type = 'transfer' AND platform = from_platform"
+
+/**
+ * The job that fills bounce_daily (jobs/bounce-job.ts): its windows in job_windows say how fresh the
+ * table is. Named here, beside the definitions it counts by, so the metrics need not import a job.
+ */
+export const BOUNCE_JOB = 'bounce-daily'
 /** …of a record that had earlier arrived by transfer from the other platform: the matter is sent back (来回转办). */
 export const BOUNCED_BACK = 'bounced_back'
 

@@ -4,14 +4,13 @@ import { queryRows } from '../clickhouse'
 import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow } from '../../model/api'
 import { UNKNOWN_REGION } from '../../model/api'
 import {
-  metricDefs, aggregateColumns, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE,
+  metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE,
   type MetricDef, type MetricParams,
 } from './definitions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { toValue, sumRows, type AggRow } from './values'
 import { chTime } from '../../ingest/rows'
 import { Reference } from '../../ingest/reference'
-import { BOUNCE_JOB } from '../../jobs/bounce-job'
 import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
 
 type PlatformFilter = '12345' | '110' | undefined
