@@ -251,7 +251,9 @@ export class ItemStore {
    * Known → evidence, seen range, title and suggestions updated; severity only rises (history
    * 'escalated'); otherwise history 'seen_again' when the evidence or seen range changed, 'updated' for
    * other details. The status is kept, also for dismissed or closed items found again: their history
-   * and last_seen show it and the queue can filter them (reopening is a person's decision).
+   * and last_seen show it and the queue can filter them (reopening is a person's decision) — except an
+   * item the detector itself withdrew (withdrawMissing), which is open again (history 'raised_again').
+   * `window` (the detection window that raised the findings) widens the item's detect_from/detect_to.
    * Findings that change nothing write nothing: the same findings twice give no new version.
    */
   async upsertFindings(input: readonly Finding[], now: number, window?: DetectWindow): Promise<UpsertResult> {
