@@ -19,7 +19,9 @@
 //   units, transferred more than once or signed more than a day after dispatch; emergency — a 12345
 //   sample marked emergency, of a police category or with the rule's wording, not transferred to 110
 //   within the limit; repeat caller — its caller has 3 or more records within 7 days; overdue — a
-//   sample open past its due time, re-dispatched 3 or more times or passed through 3 or more units. Everything else is a false
+//   sample open past its due time, re-dispatched 3 or more times or passed through 3 or more units; cross-platform place — the
+//   place its title names (or its points) is in a 110 incident and two 12345 appeals of its samples, days apart at most (the
+//   noise draws compounds from a small pool, so such meetings happen by chance too). Everything else is a false
 //   positive, and a few of each are listed;
 // - time to raise: simulated minutes from the instant a scenario's evidence was complete (see
 //   scenarios.ts for each type's definition) to the first detect run whose findings raised it.
@@ -58,7 +60,7 @@ const HOUR = 60 * MIN
 const DAY = 24 * HOUR
 const COUNTS: Partial<Record<ScenarioType, number>> = {
   disputed_category: arg('disputed', 2), pingpong: arg('pingpong', 2), gathering: arg('gathering', 1), repeat_caller: arg('repeat', 2),
-  emergency: arg('emergency', 3), surge: arg('surge', 2), hot_issue: arg('hot', 6),
+  emergency: arg('emergency', 3), surge: arg('surge', 2), hot_issue: arg('hot', 6), dispute_place: arg('place', 2),
 }
 
 const silentLog = { info() {}, warn() {}, error() {} }
@@ -91,7 +93,7 @@ async function organic(db: Db, findings: Raised[], end: number): Promise<Set<str
   const out = new Set<string>()
   const checkable = findings.filter((f) => ['jurisdiction_conflict', 'emergency_unreferred', 'repeat_caller', 'overdue'].includes(f.finding.kind))
   const keys = [...new Set(checkable.flatMap((f) => [...f.sampleKeys]))]
-  if (!keys.length) return out
+  if (!keys.length) { for (const f of await samePlace(db, findings)) out.add(f); return out }
   const rows = await queryRows<{ k: string; disputed: number; emergency: number; repeat: number; overdue: number }>(db,
     `WITH s AS (SELECT platform, source_id, caller_key, received_at, urgency, category_code, concat(title, ' ', content) AS text, dispatched_at, signed_at, due_at, closed_at, replied_at
                 FROM records FINAL WHERE concat(platform, '|', source_id) IN {keys:Array(String)}),
@@ -117,10 +119,43 @@ async function organic(db: Db, findings: Raised[], end: number): Promise<Set<str
       police: [...CATEGORY_BY_CODE.values()].filter((c) => c.owner === '110').map((c) => c.code),
       words: Object.values(DEFAULT_EMERGENCY.keywords).flat() })
   const by = new Map(rows.map((r) => [r.k, r]))
+  for (const f of await samePlace(db, findings)) out.add(f)
   const col = { jurisdiction_conflict: 'disputed', emergency_unreferred: 'emergency', repeat_caller: 'repeat', overdue: 'overdue' } as const
   for (const f of checkable) {
     const c = col[f.finding.kind as keyof typeof col]
     if ([...f.sampleKeys].some((k) => Number(by.get(k)?.[c] ?? 0) === 1)) out.add(f.finding.fingerprint)
+  }
+  return out
+}
+
+/**
+ * Cross-platform places checked on the stored records, without the detector's segmentation: the place
+ * the title names (or, for a place found by coordinates, the points) is in at least one 110 incident
+ * and two 12345 appeals among the samples, a 110 and a 12345 one at most three days apart (and, by
+ * coordinates, within 300 m).
+ */
+async function samePlace(db: Db, findings: Raised[]): Promise<string[]> {
+  const xp = findings.filter((f) => f.finding.kind === 'cross_platform_place')
+  const keys = [...new Set(xp.flatMap((f) => [...f.sampleKeys]))]
+  if (!keys.length) return []
+  const recs = await queryRows<{ k: string; platform: string; t: number; text: string; lat: number | null; lon: number | null }>(db,
+    `SELECT concat(platform, '|', source_id) AS k, platform, toUnixTimestamp64Milli(received_at) AS t, concat(title, ' ', content) AS text, lat, lon
+     FROM records FINAL WHERE concat(platform, '|', source_id) IN {keys:Array(String)}`, { keys })
+  const byKey = new Map(recs.map((r) => [r.k, { ...r, t: Number(r.t) }]))
+  const metres = (a: { lat: number | null; lon: number | null }, b: { lat: number | null; lon: number | null }) => {
+    if (a.lat === null || a.lon === null || b.lat === null || b.lon === null) return Infinity
+    const y = (Number(a.lat) - Number(b.lat)) * 111_195, x = (Number(a.lon) - Number(b.lon)) * 111_195 * Math.cos((Number(a.lat) * Math.PI) / 180)
+    return Math.hypot(x, y)
+  }
+  const out: string[] = []
+  for (const f of xp) {
+    const rs = [...f.sampleKeys].map((k) => byKey.get(k)).filter((r) => r !== undefined)
+    const byName = Number(f.finding.counts.by_entity) === 1
+    const name = byName ? (f.finding.title.split('：')[0].split(' ').at(-1) ?? '') : ''
+    const at = byName ? rs.filter((r) => name.length >= 2 && r.text.includes(name)) : rs
+    const a110 = at.filter((r) => r.platform === '110'), a12345 = at.filter((r) => r.platform === '12345')
+    const linked = a110.some((i) => a12345.some((c) => Math.abs(i.t - c.t) <= 3 * DAY && (byName || metres(i, c) <= 300)))
+    if (a110.length >= 1 && a12345.length >= 2 && linked) out.push(f.finding.fingerprint)
   }
   return out
 }
@@ -180,17 +215,23 @@ async function runOnce(seed: number) {
   const errors = [...first.errors]
   const runMs: number[] = []
   const perDetectorMs: Record<string, number> = {}
+  const perDetectorCalls: Record<string, number> = {}
   for (now = anchor + MIN; now <= end; now += MIN) {
     await store(ingest, sim.tick(now), counts)
     const t = Date.now()
     const s = await runDetectJob(db, { now, sink, log: silentLog })
     runMs.push(Date.now() - t)
-    for (const w of s.windows) perDetectorMs[w.detector] = (perDetectorMs[w.detector] ?? 0) + w.ms
+    for (const w of s.windows) {
+      perDetectorMs[w.detector] = (perDetectorMs[w.detector] ?? 0) + w.ms
+      perDetectorCalls[w.detector] = (perDetectorCalls[w.detector] ?? 0) + 1
+    }
+    if (process.env.EVAL_WINDOWS) for (const w of s.windows) console.log(`  ${sh(now)} ${w.detector} ${w.reason} ${sh(w.from)}…${sh(w.to)} ${w.ms} ms`)
     errors.push(...s.errors)
     check()
   }
   const avgPer = Object.fromEntries(Object.entries(perDetectorMs).map(([k, v]) => [k, Math.round(v / Math.max(1, runMs.length))]))
   console.log(`live detect run, mean ms per detector: ${JSON.stringify(avgPer)}`)
+  console.log(`live detect run, mean calls per detector: ${JSON.stringify(Object.fromEntries(Object.entries(perDetectorCalls).map(([k, v]) => [k, round(v / Math.max(1, runMs.length), 1)])))}`)
   await ingest.close()
   runMs.sort((a, b) => a - b)
   console.log(`live: ${runMs.length} detect runs, median ${runMs[runMs.length >> 1]} ms, max ${runMs.at(-1)} ms; ${errors.length} detector errors${errors.length ? ': ' + [...new Set(errors.map((e) => `${e.detector}: ${e.error.slice(0, 160)}`))].join(' | ') : ''}`)

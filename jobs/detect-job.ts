@@ -11,8 +11,8 @@
 //    first run or after a long downtime), so windows missed while the scheduler was down are caught up;
 //  - dirty windows: completed windows whose input changed since the mark, within `recomputeDays`:
 //    new records and events (late data, imports) dirty every window that reads them (the detector's
-//    reach); new versions of known ones (progress, corrections, tombstones) the windows holding
-//    their instants (see planWindows);
+//    reach); corrections of known ones (new contents, tombstones) the windows holding their
+//    instants; a record that only progressed none (see planWindows);
 //  - the live window [start of the current window, now) for detectors that judge a window as it
 //    fills (disputed categories, jurisdiction, repeat callers, surges), once per `now` or when its data
 //    changed, at most every `liveEveryMin` minutes;
@@ -108,44 +108,57 @@ async function readMarks(db: Db, names: string[]): Promise<Map<string, number>> 
 export interface Changes {
   /** Minutes (epoch ms, floored) of rows whose key is new since the mark: new records and events, late data. */
   fresh: number[]
-  /** Minutes of new versions of keys seen before (snapshots as a matter progresses, corrections, tombstones), and of an updated record's events. */
+  /**
+   * Minutes of corrections: new versions of known keys with new contents (a record's digest not seen
+   * before — its instant, place, category, text … — or any new version of an event; tombstones), and
+   * of a corrected record's events.
+   */
   updated: number[]
+  /** Minutes of records that only progressed (a known digest: status, unit, lifecycle stamps). */
+  progress: number[]
 }
 
 /**
  * What changed since `since` (rows read without FINAL, so every version and tombstone counts). Whether
- * a key is new is read from record_keys / event_keys (migration 013), which merges cannot forget.
+ * a key is new is read from record_keys / event_keys (migration 013), whether a record's contents are
+ * from record_digests (migration 015): merges forget neither.
  */
 async function changes(db: Db, since: number): Promise<Changes> {
-  const rows = await queryRows<{ m: number; fresh: number }>(db,
+  const rows = await queryRows<{ m: number; k: string }>(db,
     `WITH rc AS (SELECT platform, source_id, received_at FROM records WHERE ingested_at >= {since:${DT}}),
           ec AS (SELECT platform, event_id, at FROM events WHERE ingested_at >= {since:${DT}}),
           rold AS (SELECT platform, source_id FROM record_keys WHERE (platform, source_id) IN (SELECT platform, source_id FROM rc)
                    GROUP BY platform, source_id HAVING min(first_ingested) < {since:${DT}}),
+          rfix AS (SELECT DISTINCT platform, source_id FROM (
+                     SELECT platform, source_id, digest FROM record_digests WHERE (platform, source_id) IN (SELECT platform, source_id FROM rold)
+                     GROUP BY platform, source_id, digest HAVING min(first_ingested) >= {since:${DT}})),
           eold AS (SELECT platform, event_id FROM event_keys WHERE (platform, event_id) IN (SELECT platform, event_id FROM ec)
                    GROUP BY platform, event_id HAVING min(first_ingested) < {since:${DT}})
-     SELECT DISTINCT intDiv(toUnixTimestamp64Milli(t), ${MINUTE}) * ${MINUTE} AS m, fresh FROM (
-       SELECT received_at AS t, toUInt8((platform, source_id) NOT IN (SELECT platform, source_id FROM rold)) AS fresh FROM rc
-       UNION ALL SELECT at, toUInt8((platform, event_id) NOT IN (SELECT platform, event_id FROM eold)) FROM ec
-       UNION ALL SELECT at, 0 FROM events WHERE (platform, record_id) IN (SELECT platform, source_id FROM rold))
+     SELECT DISTINCT intDiv(toUnixTimestamp64Milli(t), ${MINUTE}) * ${MINUTE} AS m, k FROM (
+       SELECT received_at AS t, multiIf((platform, source_id) NOT IN (SELECT platform, source_id FROM rold), 'fresh',
+                                        (platform, source_id) IN (SELECT platform, source_id FROM rfix), 'updated', 'progress') AS k FROM rc
+       UNION ALL SELECT at, if((platform, event_id) NOT IN (SELECT platform, event_id FROM eold), 'fresh', 'updated') FROM ec
+       UNION ALL SELECT at, 'updated' FROM events WHERE (platform, record_id) IN (SELECT platform, source_id FROM rfix))
      ORDER BY m`, { since: chTime(since) })
-  return { fresh: rows.filter((r) => Number(r.fresh) === 1).map((r) => Number(r.m)), updated: rows.filter((r) => Number(r.fresh) !== 1).map((r) => Number(r.m)) }
+  const of = (k: string) => rows.filter((r) => r.k === k).map((r) => Number(r.m))
+  return { fresh: of('fresh'), updated: of('updated'), progress: of('progress') }
 }
 
 interface Planned { from: number; to: number; final: boolean; reason: DetectWindowResult['reason'] }
 
 /**
  * Windows (by start) to compute for one detector. New data dirties every window that reads it (the
- * detector's reach); a new version of something seen before (a matter progressing, a correction)
- * dirties the windows holding its instants only — recomputing days of windows for every status
- * update would make each run recompute history.
+ * detector's reach); a correction of something seen before dirties the windows holding its instants
+ * only; a record that only progressed dirties none (its new lifecycle events are new data) but the
+ * state of state detectors — recomputing windows for every status update would make each run
+ * recompute history.
  */
 export function planWindows(spec: DetectorSpec, cfg: DetectJobConfig, now: number, marks: { done?: number; live?: number },
   changed: Changes | null): Planned[] {
   const W = spec.windowMs
   const lastEnd = alignStart(now, W) // end of the last complete window
   const reach = spec.reach(cfg.detectors)
-  const anyChange = changed === null || changed.fresh.length + changed.updated.length > 0
+  const anyChange = changed === null || changed.fresh.length + changed.updated.length + changed.progress.length > 0
   const dirtyStarts = new Set<number>()
   const mark = (t: number, before: number, after: number) => {
     // Window [s, s+W) reads [s - before, s + W + after): t is read when s ∈ (t - W - after, t + before].

@@ -292,6 +292,20 @@ describe('repeat callers (重复来电)', () => {
     expect(fs[0].severity).toBe('medium')
     expect(fs[0].title).not.toContain('升级')
   })
+
+  it('a call spanning several days gives, in order, what one call per day gives (catch-up runs span up to maxSpanMs)', async () => {
+    const cfg = { ...DEFAULT_REPEAT_CALLER, sameMatter: false }
+    // one caller on four days: raised on the third and the fourth
+    const t = dayStart(-10) + 10 * HOUR
+    await store([0, 1, 2, 3].map((i) => rec(`RC-F${i}`, t + i * DAY, { caller_phone: '13900000006', category_code: 'ENV_GARBAGE' })))
+    const span = await detectRepeatCallers(app.db, { from: dayStart(-10), to: dayStart(0) }, cfg)
+    const daily: Finding[] = []
+    for (let x = -10; x < 0; x++) daily.push(...await detectRepeatCallers(app.db, { from: dayStart(x), to: dayStart(x + 1) }, cfg))
+    // several days raise, one caller on more than one day
+    expect(new Set(daily.map((f) => f.first_seen)).size).toBeGreaterThan(1)
+    expect(daily.length).toBeGreaterThan(new Set(daily.map((f) => f.fingerprint)).size)
+    expect(span).toEqual(daily)
+  })
 })
 
 describe('emergencies left with 12345 (四类紧急事项)', () => {
@@ -517,14 +531,20 @@ describe('detect job', () => {
     // the old window, not history at large: nothing before the late record's day
     expect(third.windows.every((x) => x.to > dayStart(-2))).toBe(true)
 
-    // A new version of a record seen before (the matter progressed): only the windows holding it.
+    // A new version of a record seen before that only progressed (closed): no window of history is
+    // recomputed, only the state of overdue supervision.
     await store([rec('LATE-1', late - 2 * HOUR, { caller_phone: '13900000009', status: 'closed', closed_at: iso(late), updated_at: iso(late) })])
     // A background merge replacing the old version must not make the record look new (it did on some dates).
     await app.db.command({ query: 'OPTIMIZE TABLE records FINAL' })
     const fourth = await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs: 0 })
+    expect(fourth.windows.map((x) => [x.detector, x.reason])).toEqual([['overdue', 'state']])
+    // A correction of its contents (another category): only the windows holding it.
+    await store([rec('LATE-1', late - 2 * HOUR, { caller_phone: '13900000009', category_code: 'ENV_GARBAGE', status: 'closed', closed_at: iso(late), updated_at: iso(late + MIN) })])
+    await app.db.command({ query: 'OPTIMIZE TABLE records FINAL' })
+    const fifth = await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs: 0 })
     const hourOf = Math.floor((late - 2 * HOUR) / HOUR) * HOUR
-    expect(fourth.windows.filter((x) => x.detector === 'repeat_caller').map((x) => [x.from, x.to])).toEqual([[hourOf, hourOf + HOUR]])
-    expect(fourth.windows.filter((x) => x.detector === 'disputed_category').map((x) => [x.from, x.to])).toEqual([[dayStart(-2), dayStart(-1)]])
+    expect(fifth.windows.filter((x) => x.detector === 'repeat_caller').map((x) => [x.from, x.to])).toEqual([[hourOf, hourOf + HOUR]])
+    expect(fifth.windows.filter((x) => x.detector === 'disputed_category').map((x) => [x.from, x.to])).toEqual([[dayStart(-2), dayStart(-1)]])
   })
 
   it('catches up the windows missed while it was not running; the unfinished window is judged once per now', async () => {

@@ -26,7 +26,7 @@ import { contentPrefix } from './text'
 const MIN = 60_000
 
 export type ScenarioType =
-  | 'disputed_category' | 'pingpong' | 'gathering' | 'repeat_caller' | 'emergency' | 'surge' | 'hot_issue'
+  | 'disputed_category' | 'pingpong' | 'gathering' | 'repeat_caller' | 'emergency' | 'surge' | 'hot_issue' | 'dispute_place'
 
 export interface PlantedScenario {
   /** Unique within one plan, e.g. "surge-1". */
@@ -63,7 +63,7 @@ export interface ScenarioOptions {
 }
 
 export const DEFAULT_SCENARIO_COUNTS: Record<ScenarioType, number> = {
-  disputed_category: 1, pingpong: 1, gathering: 1, repeat_caller: 1, emergency: 1, surge: 1, hot_issue: 5,
+  disputed_category: 1, pingpong: 1, gathering: 1, repeat_caller: 1, emergency: 1, surge: 1, hot_issue: 5, dispute_place: 1,
 }
 
 // ---------- record plans ----------
@@ -554,6 +554,52 @@ function emergency(pl: Planner, id: string, at: number, span: number, limitMin: 
   }
 }
 
+/**
+ * 警情与诉求同地: one compound in 110 dispute incidents (neighbours quarrelling over noise, a dog, a
+ * square dance) and in 12345 complaints about the same matter from several residents, within three
+ * days, none handed over. Complete when the second complaint arrives (two incidents and two callers).
+ */
+function disputePlace(pl: Planner, id: string, at: number, span: number, avoid: Set<string>): PlantedScenario {
+  const g = pl.rng
+  const county = pickCounty(g, avoid)
+  const place = `${g.pick(STEMS)}${g.pick(['小区', '花园', '家园'])}`
+  const center = randomPoint(g, county.code) ?? { lat: 34.7466, lon: 113.6254 }
+  const near = () => ({ lat: Math.round((center.lat + g.uniform(-0.0008, 0.0008)) * 1e6) / 1e6, lon: Math.round((center.lon + g.uniform(-0.001, 0.001)) * 1e6) / 1e6 })
+  const [cat110, cat12345, why, what] = g.pick([
+    ['POL_DOMESTIC_NOISE', 'DSP_NEIGHBOR', '装修噪音', '天天装修到半夜'],
+    ['POL_DOMESTIC_NOISE', 'DSP_NEIGHBOR', '广场舞音响', '广场舞音响开得太大'],
+    ['POL_FIGHT', 'DSP_DOG', '狗叫', '邻居家的狗半夜一直叫'],
+    ['POL_FIGHT', 'DSP_NEIGHBOR', '楼上漏水', '楼上漏水不给修'],
+  ] as const)
+  const second = at + Math.round(g.uniform(0.2, 0.7) * span)
+  // (110 quarrels come at any hour; the complaints in 12345's waking hours)
+  const t110 = [second - Math.round(g.uniform(1.5, 2.5) * DAY_MS), second - Math.round(g.uniform(0.3, 1) * DAY_MS)]
+  const t12345 = [daytime(g, second - Math.round(g.uniform(1, 2) * DAY_MS)), second, second + Math.round(g.uniform(0.1, 0.25) * span)]
+  const recs: Rec[] = []
+  const plans: MatterPlan[] = []
+  const bldg = () => `${g.int(1, 18)}号楼`
+  for (const t of t110) {
+    const body = g.pick([`${place}${bldg()}邻居因为${why}吵起来了，双方发生纠纷，快打起来了`, `${place}${bldg()}两户人家因${why}发生争吵，请民警过来处理`, `${place}因为${why}和邻居起了冲突，对方动手推人`])
+    const r = pl.record({ platform: '110', at: t, county, category: cat110, title: `${place}邻里纠纷`, body, caller: randomMobile(g), point: near() })
+    pl.handle110(r, t, unitFor('PCS', county, null))
+    recs.push(r)
+    plans.push(matter([r]))
+  }
+  for (const t of t12345) {
+    const body = g.pick([`反映${place}${bldg()}${what}，和邻居沟通多次无果，还报过警，希望社区协调。`, `${place}${what}，邻里矛盾越来越大，前两天还吵到报警，请有关部门处理。`, `投诉${place}${why}扰民，${what}，请尽快解决。`])
+    const r = pl.record({ platform: '12345', at: t, county, category: cat12345, title: `${place}${why}扰民`, body, caller: randomMobile(g), point: g.chance(0.5) ? near() : null })
+    pl.handle12345(r, t, unitFor('JD', county, null))
+    recs.push(r)
+    plans.push(matter([r]))
+  }
+  return {
+    id, type: 'dispute_place', label: `${county.name} ${place}：110 纠纷警情 ${t110.length} 起、12345 投诉 ${t12345.length} 件（${why}）`,
+    expect: ['cross_platform_place'], alsoOk: ['hot_issue', 'risk_cluster', 'new_topic'],
+    evidence: refs(recs), fingerprints: [],
+    start: Math.min(...t110, ...t12345), complete: second, plans,
+  }
+}
+
 /** 话务量激增: a burst water main: one category × county far above its usual hour. */
 function surge(pl: Planner, id: string, at: number, span: number, avoid: Set<string>): PlantedScenario {
   const g = pl.rng
@@ -668,6 +714,7 @@ export function planScenarios(o: ScenarioOptions): PlantedScenario[] {
   add('repeat_caller', (id) => repeatCaller(pl, id, o.anchor, span, avoid))
   add('emergency', (id) => emergency(pl, id, o.anchor, span, limit, avoid))
   add('surge', (id) => surge(pl, id, o.anchor, span, avoid))
+  add('dispute_place', (id) => disputePlace(pl, id, o.anchor, span, avoid))
   // Hot issues: distinct templates and stems while they last.
   const stems = [...STEMS]
   const tpls = [...HOT]

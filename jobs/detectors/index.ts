@@ -92,7 +92,7 @@ export const DETECTORS: DetectorSpec[] = [
     run: (db, w, c) => detectJurisdiction(db, w, c.jurisdiction),
   },
   {
-    name: 'repeat_caller', kind: 'repeat_caller', windowMs: HOUR, maxSpanMs: DAY,
+    name: 'repeat_caller', kind: 'repeat_caller', windowMs: HOUR, maxSpanMs: 30 * DAY,
     reach: (c) => ({ before: c.repeat_caller.lookbackDays * DAY, after: 0 }), live: true,
     run: (db, w, c) => detectRepeatCallers(db, w, c.repeat_caller),
   },

@@ -40,69 +40,103 @@ export const DEFAULT_REPEAT_CALLER: RepeatCallerConfig = {
   criticalKeywords: ['自杀', '跳楼', '轻生', '不想活', '同归于尽', '报复社会', '拼命'],
 }
 
-interface Row {
-  caller_key: string; n: number; n_same: number; escalated: number; critical_n: number; first: number; last: number; in_window: number
-  category: string; county: string; units: string[]; recs: [string, string, number][]
-}
+interface Call { platform: string; source_id: string; t: number; caller_key: string; cat: string; county: string; unit: string; esc: number; crit: number }
 
 export async function detectRepeatCallers(db: Db, w: Window, cfg: RepeatCallerConfig = DEFAULT_REPEAT_CALLER): Promise<Finding[]> {
-  const from = Math.min(w.from, w.to - cfg.lookbackDays * DAY)
+  // A call longer than a day (a catch-up run) is judged day by day from one read: each day as a call
+  // over it alone would judge it (the same findings, in order). 90 days of a large city: 3 calls, not 90.
+  const subs: Window[] = []
+  if (w.to - w.from > DAY) for (let f = w.from; f < w.to; f += DAY) subs.push({ from: f, to: Math.min(f + DAY, w.to) })
+  else subs.push(w)
+  const lookback = cfg.lookbackDays * DAY
+  const fromOf = (x: Window) => Math.min(x.from, x.to - lookback)
+  const from = Math.min(...subs.map(fromOf))
+  const min = Math.max(1, Math.round(cfg.minCalls))
   const params = {
     ...timeParams({ from, to: w.to, wfrom: w.from }),
     kw: cfg.escalationKeywords.length ? cfg.escalationKeywords : ['\u0000'],
     crit: cfg.criticalKeywords.length ? cfg.criticalKeywords : ['\u0000'],
-    min: Math.max(1, Math.round(cfg.minCalls)),
-    same: cfg.sameMatter ? 1 : 0,
-    share: Math.max(0, cfg.minSameShare),
+    min,
   }
-  // Callers that may qualify, from every stored version without FINAL (cheap): at least `min` keys in
-  // the lookback and one in the window. A superset of the callers the FINAL read below can raise (a
-  // record's latest version is among its versions), so the heavy grouping runs on a few callers only.
+  // Callers that may qualify, from every stored version without FINAL (cheap): at least `min` keys over
+  // the whole read and one in the call's window. A superset of the callers any day can raise (a
+  // record's latest version is among its versions), so only their calls are read FINAL.
   const candidates = `(SELECT caller_key FROM records
       WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND caller_key != ''
       GROUP BY caller_key HAVING uniqExact(platform, source_id) >= {min:UInt32} AND countIf(received_at >= {wfrom:${DT}}) > 0)`
-  // Per caller and category first (records without a category count as one matter), then per caller.
-  const sql = `SELECT caller_key, sum(cnt) AS n, max(cnt) AS n_same, argMax(cat, cnt) AS category,
-       sum(esc) AS escalated, sum(crit) AS critical_n,
-       toUnixTimestamp64Milli(min(first_at)) AS first, toUnixTimestamp64Milli(max(last_at)) AS last, sum(inw) AS in_window,
-       ifNull(topKIf(1)(cty, cty != '')[1], '') AS county,
-       arrayDistinct(arrayFlatten(groupArray(us))) AS units,
-       arraySort(x -> x.3, arrayFlatten(groupArray(rs))) AS recs
-     FROM (SELECT caller_key, toString(category_code) AS cat, count() AS cnt, countIf(esc) AS esc, countIf(crit) AS crit,
-             min(received_at) AS first_at, max(received_at) AS last_at, countIf(received_at >= {wfrom:${DT}}) AS inw,
-             ifNull(topKIf(1)(toString(county_code), county_code != '')[1], '') AS cty,
-             groupUniqArrayIf(toString(unit_code), unit_code != '') AS us,
-             groupArray((platform, source_id, toUnixTimestamp64Milli(received_at))) AS rs
-           FROM (SELECT platform, source_id, received_at, caller_key, category_code, county_code, unit_code,
-                   multiSearchAnyCaseInsensitiveUTF8(concat(title, ' ', content), {kw:Array(String)}) AS esc,
-                   multiSearchAnyCaseInsensitiveUTF8(concat(title, ' ', content), {crit:Array(String)}) AS crit
-                 FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND caller_key != ''
-                   AND caller_key IN ${candidates})
-           GROUP BY caller_key, cat)
-     GROUP BY caller_key
-     HAVING in_window > 0 AND n >= {min:UInt32} AND ({same:UInt8} = 0 OR (n_same >= {min:UInt32} AND n_same >= {share:Float64} * n) OR escalated > 0)`
-  const found = await rows<Row>(db, sql, params)
-  return found.map((r) => {
-    const refs = r.recs.map(([platform, source_id]) => ({ platform, source_id }))
-    const esc = num(r.escalated) > 0
-    const crit = num(r.critical_n) > 0
-    const days = Math.round((w.to - from) / DAY)
-    const about = r.category ? `：${wherePrefix(r.county)}${categoryName(r.category)}` : r.county ? `：${wherePrefix(r.county).trim()}` : ''
-    return {
-      kind: 'repeat_caller' as const,
-      fingerprint: `repeat_caller|${r.caller_key}`,
-      title: clip(`同一来电人 ${days} 天内 ${num(r.n)} 次来电${about}${esc ? '（诉求升级）' : ''}`),
-      severity: crit ? 'critical' as const : esc ? 'high' as const : 'medium' as const,
-      county_code: r.county,
-      category_code: r.category,
-      units: [...r.units].sort(),
-      first_seen: num(r.first),
-      last_seen: num(r.last),
-      counts: { calls: num(r.n), same_matter: num(r.n_same), escalated: num(r.escalated), critical: num(r.critical_n), in_window: num(r.in_window), days },
-      series: seriesOf(r.recs.map((x) => num(x[2]))),
-      samples: samplesOf(refs.slice(-20)),
-      query: recordsQuery(refs),
-      ...routing(r.category, r.units),
+  const calls = (await rows<Call>(db,
+    `SELECT platform, source_id, toUnixTimestamp64Milli(received_at) AS t, caller_key, toString(category_code) AS cat,
+       toString(county_code) AS county, toString(unit_code) AS unit,
+       multiSearchAnyCaseInsensitiveUTF8(concat(title, ' ', content), {kw:Array(String)}) AS esc,
+       multiSearchAnyCaseInsensitiveUTF8(concat(title, ' ', content), {crit:Array(String)}) AS crit
+     FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND caller_key != '' AND caller_key IN ${candidates}
+     ORDER BY caller_key, t, platform, source_id`, params)).map((c) => ({ ...c, t: num(c.t), esc: num(c.esc), crit: num(c.crit) }))
+  const byCaller = new Map<string, Call[]>()
+  for (const c of calls) (byCaller.get(c.caller_key) ?? byCaller.set(c.caller_key, []).get(c.caller_key)!).push(c)
+  const out: Finding[] = []
+  for (const sub of subs) {
+    const lo = fromOf(sub)
+    const found: Finding[] = []
+    for (const [key, all] of byCaller) {
+      const cs = all.filter((c) => c.t >= lo && c.t < sub.to)
+      const f = judgeCaller(key, cs, sub, lo, cfg)
+      if (f) found.push(f)
     }
-  })
+    // Most calls first, then the caller key: a stable order.
+    out.push(...found.sort((a, b) => b.counts.calls - a.counts.calls || (a.fingerprint < b.fingerprint ? -1 : 1)))
+  }
+  return out
+}
+
+/** Most frequent non-empty value; ties go to the one seen last (the matter the caller is on now). */
+function commonest(xs: string[]): string {
+  const n = new Map<string, number>()
+  let best = ''
+  let bestN = 0
+  for (const x of xs) {
+    if (!x) continue
+    const k = (n.get(x) ?? 0) + 1
+    n.set(x, k)
+    if (k >= bestN) { best = x; bestN = k }
+  }
+  return best
+}
+
+/** One caller's calls of [lo, sub.to) (sorted by time): a finding, or null. */
+function judgeCaller(key: string, cs: Call[], sub: Window, lo: number, cfg: RepeatCallerConfig): Finding | null {
+  const min = Math.max(1, Math.round(cfg.minCalls))
+  const inWindow = cs.filter((c) => c.t >= sub.from).length
+  if (!inWindow || cs.length < min) return null
+  // Per category (records without a category count as one matter).
+  const perCat = new Map<string, number>()
+  for (const c of cs) perCat.set(c.cat, (perCat.get(c.cat) ?? 0) + 1)
+  const same = Math.max(...perCat.values())
+  // The matter: the category with the most calls; ties go to the latest call's.
+  let category = ''
+  for (const c of cs) if (perCat.get(c.cat) === same) category = c.cat
+  const escalated = cs.filter((c) => c.esc === 1).length
+  const critical = cs.filter((c) => c.crit === 1).length
+  if (cfg.sameMatter && !(same >= min && same >= Math.max(0, cfg.minSameShare) * cs.length) && escalated === 0) return null
+  const county = commonest(cs.map((c) => c.county))
+  const units = [...new Set(cs.map((c) => c.unit).filter(Boolean))].sort()
+  const refs = cs.map((c) => ({ platform: c.platform, source_id: c.source_id }))
+  const esc = escalated > 0
+  const days = Math.round((sub.to - lo) / DAY)
+  const about = category ? `：${wherePrefix(county)}${categoryName(category)}` : county ? `：${wherePrefix(county).trim()}` : ''
+  return {
+    kind: 'repeat_caller',
+    fingerprint: `repeat_caller|${key}`,
+    title: clip(`同一来电人 ${days} 天内 ${cs.length} 次来电${about}${esc ? '（诉求升级）' : ''}`),
+    severity: critical > 0 ? 'critical' : esc ? 'high' : 'medium',
+    county_code: county,
+    category_code: category,
+    units,
+    first_seen: cs[0].t,
+    last_seen: cs[cs.length - 1].t,
+    counts: { calls: cs.length, same_matter: same, escalated, critical, in_window: inWindow, days },
+    series: seriesOf(cs.map((c) => c.t)),
+    samples: samplesOf(refs.slice(-20)),
+    query: recordsQuery(refs),
+    ...routing(category, units),
+  }
 }
