@@ -184,14 +184,8 @@ export function clip(s: string, max = 200): string {
 
 /** Run a query; rows as objects (re-exported for the detectors' one import). */
 export async function rows<T>(db: Db, sql: string, params: Record<string, unknown>): Promise<T[]> {
-  if (!process.env.PROF) return queryRows<T>(db, sql, params)
-  const t = Date.now(); const r = await queryRows<T>(db, sql, params)
-  const k = (new Error().stack!.split('\n')[2] ?? '').trim() + ' ' + sql.replace(/\s+/g, ' ').slice(0, 60)
-  const e = (PROF.get(k) ?? PROF.set(k, [0, 0]).get(k)!); e[0]++; e[1] += Date.now() - t
-  return r
+  return queryRows<T>(db, sql, params)
 }
-export const PROF = new Map<string, [number, number]>()
-if (process.env.PROF) process.on('exit', () => { for (const [k, [n, ms]] of [...PROF].sort((a, b) => b[1][1] - a[1][1]).slice(0, 40)) console.log(String(ms).padStart(7), String(n).padStart(5), k.replace(/.*\/jobs\//, '')) })
 
 /** Window bounds as query parameters (Shanghai wall clock with ms). */
 export function timeParams(o: Record<string, number>): Record<string, string> {
