@@ -21,7 +21,8 @@
 //   within the limit; repeat caller — its caller has 3 or more records within 7 days; overdue — a
 //   sample open past its due time, re-dispatched 3 or more times or passed through 3 or more units; cross-platform place — the
 //   place its title names (or its points) is in a 110 incident and two 12345 appeals of its samples, days apart at most (the
-//   noise draws compounds from a small pool, so such meetings happen by chance too). Everything else is a false
+//   noise draws compounds from a small pool, so such meetings happen by chance too); new topic — the samples' category rose to at
+//   least twice its daily average of the 14 days before (see risingCategory). Everything else is a false
 //   positive, and a few of each are listed;
 // - time to raise: simulated minutes from the instant a scenario's evidence was complete (see
 //   scenarios.ts for each type's definition) to the first detect run whose findings raised it.
@@ -93,7 +94,10 @@ async function organic(db: Db, findings: Raised[], end: number): Promise<Set<str
   const out = new Set<string>()
   const checkable = findings.filter((f) => ['jurisdiction_conflict', 'emergency_unreferred', 'repeat_caller', 'overdue'].includes(f.finding.kind))
   const keys = [...new Set(checkable.flatMap((f) => [...f.sampleKeys]))]
-  if (!keys.length) { for (const f of await samePlace(db, findings)) out.add(f); return out }
+  if (!keys.length) {
+    for (const f of [...await samePlace(db, findings), ...await risingCategory(db, findings)]) out.add(f)
+    return out
+  }
   const rows = await queryRows<{ k: string; disputed: number; emergency: number; repeat: number; overdue: number }>(db,
     `WITH s AS (SELECT platform, source_id, caller_key, received_at, urgency, category_code, concat(title, ' ', content) AS text, dispatched_at, signed_at, due_at, closed_at, replied_at
                 FROM records FINAL WHERE concat(platform, '|', source_id) IN {keys:Array(String)}),
@@ -120,6 +124,7 @@ async function organic(db: Db, findings: Raised[], end: number): Promise<Set<str
       words: Object.values(DEFAULT_EMERGENCY.keywords).flat() })
   const by = new Map(rows.map((r) => [r.k, r]))
   for (const f of await samePlace(db, findings)) out.add(f)
+  for (const f of await risingCategory(db, findings)) out.add(f)
   const col = { jurisdiction_conflict: 'disputed', emergency_unreferred: 'emergency', repeat_caller: 'repeat', overdue: 'overdue' } as const
   for (const f of checkable) {
     const c = col[f.finding.kind as keyof typeof col]
@@ -156,6 +161,35 @@ async function samePlace(db: Db, findings: Raised[]): Promise<string[]> {
     const a110 = at.filter((r) => r.platform === '110'), a12345 = at.filter((r) => r.platform === '12345')
     const linked = a110.some((i) => a12345.some((c) => Math.abs(i.t - c.t) <= 3 * DAY && (byName || metres(i, c) <= 300)))
     if (a110.length >= 1 && a12345.length >= 2 && linked) out.push(f.finding.fingerprint)
+  }
+  return out
+}
+
+/**
+ * New topics checked on the stored records by category, without the detector's text topics: the
+ * samples' commonest category (in their county, when they share one) had at least twice its daily
+ * average of the 14 days before in the 24 hours up to the finding's last record, and at least 8.
+ * (The noise has seasons — heating and gas matters rise in late autumn — so real rises happen in it.)
+ */
+async function risingCategory(db: Db, findings: Raised[]): Promise<string[]> {
+  const out: string[] = []
+  for (const f of findings.filter((x) => x.finding.kind === 'new_topic')) {
+    const keys = [...f.sampleKeys]
+    if (!keys.length) continue
+    const [s] = await queryRows<{ cat: string; county: string; counties: number }>(db,
+      `SELECT topK(1)(toString(category_code))[1] AS cat, any(toString(county_code)) AS county, uniqExact(county_code) AS counties
+       FROM records FINAL WHERE concat(platform, '|', source_id) IN {keys:Array(String)}`, { keys })
+    if (!s?.cat) continue
+    const end = f.finding.last_seen
+    const [c] = await queryRows<{ win: number; base: number }>(db,
+      `SELECT countIf(received_at >= fromUnixTimestamp64Milli({w:Int64}, 'Asia/Shanghai')) AS win,
+              countIf(received_at < fromUnixTimestamp64Milli({w:Int64}, 'Asia/Shanghai')) AS base
+       FROM records FINAL
+       WHERE received_at >= fromUnixTimestamp64Milli({b:Int64}, 'Asia/Shanghai') AND received_at <= fromUnixTimestamp64Milli({e:Int64}, 'Asia/Shanghai')
+         AND category_code = {cat:String} AND ({one:UInt8} = 0 OR county_code = {county:String})`,
+      { w: end - DAY, b: end - 15 * DAY, e: end, cat: s.cat, county: s.county, one: Number(s.counties) === 1 ? 1 : 0 })
+    const win = Number(c?.win ?? 0), avg = Number(c?.base ?? 0) / 14
+    if (win >= 8 && win >= 2 * avg) out.push(f.finding.fingerprint)
   }
   return out
 }

@@ -325,6 +325,8 @@ describe('emergencies left with 12345 (四类紧急事项)', () => {
       // dogs gathering are no mass gathering
       rec('EM-8', base, { content: '路口聚集了好几条流浪狗，经常追着人跑。', category_code: 'DSP_DOG' }),
       rec('EM-9', base, { content: '幸福花园业主因交房问题在售楼部聚集，情绪激动。', category_code: 'LIV_HOUSING' }),
+      // a knife in front of a compound, whatever 12345 category the operator picked
+      rec('EM-10', base, { title: '邻居持刀在小区门口', content: '邻居拿着刀在小区门口晃，大家都不敢靠近。', category_code: 'DSP_NEIGHBOR' }),
       // diverted by 110 (which attended first): 110 has it already
       rec('EM-J6', base - 20 * MIN, { platform: '110', kind: 'public_safety', status: 'transferred_out' }),
       rec('EM-6', base, { content: '楼下有人持刀吵架，派出所来过了，请协调后续。', channel: 'internet' }),
@@ -334,7 +336,8 @@ describe('emergencies left with 12345 (四类紧急事项)', () => {
 
   it('raises records of the four kinds not transferred to 110 within the limit, one per record, critical', async () => {
     const fs = await detectEmergencies(app.db, w, DEFAULT_EMERGENCY)
-    expect(fp(fs).sort(), JSON.stringify(fp(fs))).toEqual(['emergency_unreferred|12345|EM-1', 'emergency_unreferred|12345|EM-3', 'emergency_unreferred|12345|EM-5', 'emergency_unreferred|12345|EM-9'])
+    expect(fp(fs).sort(), JSON.stringify(fp(fs))).toEqual(['emergency_unreferred|12345|EM-1', 'emergency_unreferred|12345|EM-10', 'emergency_unreferred|12345|EM-3', 'emergency_unreferred|12345|EM-5', 'emergency_unreferred|12345|EM-9'])
+    expect(fs.find((f) => f.samples[0].source_id === 'EM-10')!.counts).toMatchObject({ danger: 1 })
     expect(fs.find((f) => f.samples[0].source_id === 'EM-9')!.counts).toMatchObject({ gathering: 1 })
     const f1 = fs.find((f) => f.samples[0].source_id === 'EM-1')!
     expect(f1.severity).toBe('critical')

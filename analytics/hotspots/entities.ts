@@ -306,7 +306,10 @@ export function extractEntities(input: Token[]): EntityMention[] {
     run.push({ ...t, idx: i })
     const next = tokens[i + 1]
     // A kind of another type after an ending starts no longer name: 绿都公寓/饭店 is 绿都公寓 (and a 饭店).
-    const kindAfter = !!next && GENERIC.has(next.word) && !GENERIC_TAIL.test(next.word) && suffixOf(next.word)?.[1] !== suffixOf(t.word)?.[1]
+    // After a generic ending (小区, 社区, 工地) a kind is a part of the place, not a longer name:
+    // 荣盛小区/广场 is the square of 荣盛小区.
+    const kindAfter = !!next && GENERIC.has(next.word) && !GENERIC_TAIL.test(next.word)
+      && (suffixOf(next.word)?.[1] !== suffixOf(t.word)?.[1] || GENERIC_TAIL.test(t.word))
     if (suffixOf(t.word) && !(next && nameLike(next) && !kindAfter && (suffixOf(next.word) || PHASE.test(next.word) || GENERIC_TAIL.test(next.word)))) {
       // The name ends here; what follows starts a new one (or is a phase marker we skip).
       emit(run.length)

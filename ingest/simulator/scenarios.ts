@@ -492,7 +492,7 @@ function gathering(pl: Planner, id: string, at: number, span: number, avoid: Set
   })
   return {
     id, type: 'gathering', label: `${county.name} ${place}：${who}聚集（12345 ${n12345} 件、110 ${n110} 件）`,
-    expect: ['risk_cluster'], alsoOk: ['cross_platform_place', 'surge', 'hot_issue'],
+    expect: ['risk_cluster'], alsoOk: ['cross_platform_place', 'surge', 'hot_issue', 'new_topic'],
     evidence: refs(recs), fingerprints: [],
     start: times[0], complete: times[times.length - 1], plans,
   }

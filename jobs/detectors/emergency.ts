@@ -37,6 +37,11 @@ export interface EmergencyConfig {
    */
   textOnlyOutside12345: EmergencyType[]
   /**
+   * Words of those types that count in any category all the same: violence against people ("持刀"
+   * in front of a compound is no everyday 12345 matter, whatever category the operator picked).
+   */
+  keywordsAnyCategory: Partial<Record<EmergencyType, string[]>>
+  /**
    * Urgency 'emergency' set by the source: 'off'; 'police' — counts when the category is a 110 one on
    * the routing list (owner '110'); 'all' — counts alone (12345 also marks burst mains and gas leaks
    * for the utilities' emergency repair that way, which are not 110's).
@@ -50,7 +55,7 @@ export const DEFAULT_EMERGENCY: EmergencyConfig = {
     extreme: ['自杀', '跳楼', '轻生', '不想活', '割腕', '喝农药', '服毒', '自焚', '寻短见', '站在楼顶', '爬上塔吊', '要跳河', '跳河', '烧炭'],
     revenge: ['报复社会', '同归于尽', '拉人垫背', '拉几个垫背', '砍人', '杀人', '放火烧', '弄死', '血洗', '炸掉', '炸了他们', '报复他们'],
     gathering: ['拉横幅', '打横幅', '围堵', '堵门', '集体上访', '群体上访', '集体到政府', '静坐', '上百人', '几十人', '数十人', '百余人', '聚众闹事'],
-    danger: ['起火', '失火', '着火了', '爆炸', '坍塌', '塌方', '触电', '溺水', '持刀', '拿着刀', '生命危险', '燃气泄漏', '煤气泄漏', '天然气泄漏',
+    danger: ['起火', '失火', '着火了', '爆炸', '坍塌', '塌方', '触电', '溺水', '生命危险', '燃气泄漏', '煤气泄漏', '天然气泄漏',
       '闻到煤气', '危化品', '被困', '倒塌'],
   },
   patterns: {
@@ -66,6 +71,7 @@ export const DEFAULT_EMERGENCY: EmergencyConfig = {
     danger: ['RSC_PUBLIC_DANGER', 'RSC_DISASTER'],
   },
   textOnlyOutside12345: ['danger'],
+  keywordsAnyCategory: { danger: ['持刀', '拿着刀', '拿刀', '提着刀', '持械', '行凶', '捅人', '砍伤'] },
   urgency: 'police',
 }
 
@@ -91,11 +97,14 @@ export async function detectEmergencies(db: Db, w: Window, cfg: EmergencyConfig 
     params[`kw_${t}`] = nonEmpty(cfg.keywords[t] ?? [])
     params[`re_${t}`] = (cfg.patterns[t] ?? []).join('|') || '$^'
     params[`cat_${t}`] = cfg.categories[t] ?? []
+    params[`kwa_${t}`] = nonEmpty(cfg.keywordsAnyCategory?.[t] ?? [])
   }
   const text = `concat(title, ' ', content)`
   const match = EMERGENCY_TYPES.map((t) => {
     const words = `(multiSearchAnyCaseInsensitiveUTF8(${text}, {kw_${t}:Array(String)}) OR match(${text}, {re_${t}:String}))`
-    const gated = cfg.textOnlyOutside12345.includes(t) ? `(${words} AND NOT has({c12345:Array(String)}, toString(category_code)))` : words
+    const gated = cfg.textOnlyOutside12345.includes(t)
+      ? `((${words} AND NOT has({c12345:Array(String)}, toString(category_code))) OR multiSearchAnyCaseInsensitiveUTF8(${text}, {kwa_${t}:Array(String)}))`
+      : words
     return `(${gated} OR has({cat_${t}:Array(String)}, toString(category_code)))`
   })
   const byUrgency = cfg.urgency === 'all' ? `urgency = 'emergency'`
