@@ -87,6 +87,8 @@ describe('entity names', () => {
     expect(keys('金水区翠湖新城旁边的工地凌晨施工')).toEqual(['翠湖新城'])
     // the square of a compound is that compound (not a place 荣盛小区广场)
     expect(keys('荣盛小区广场舞音响扰民')[0]).toBe(entityKey('荣盛小区'))
+    expect(keys('建正家园广场舞音响扰民')[0]).toBe(entityKey('建正家园'))
+    expect(keys('万达广场门口')).toEqual([entityKey('万达广场')])
     expect(keys('郑州宏远建筑劳务有限公司不发工资')).toEqual([entityKey('宏远建筑劳务公司')])
     expect(entityKey('枫林家园三期')).toBe('枫林家园')
     expect(entityKey('锦绣花园东区')).toBe('锦绣花园')

@@ -306,10 +306,13 @@ export function extractEntities(input: Token[]): EntityMention[] {
     run.push({ ...t, idx: i })
     const next = tokens[i + 1]
     // A kind of another type after an ending starts no longer name: 绿都公寓/饭店 is 绿都公寓 (and a 饭店).
-    // After a generic ending (小区, 社区, 工地) a kind is a part of the place, not a longer name:
-    // 荣盛小区/广场 is the square of 荣盛小区.
+    // After a generic ending (小区, 社区, 工地) a kind is a part of the place, not a longer name, and so
+    // is a square after a compound's ending (花园, 家园 …): 荣盛小区/广场, 建正家园/广场 are their squares.
+    // (a one-character ending is part of a plaza's own name: 绿城广场)
+    const sq = suffixOf(t.word)
+    const squareOf = !!next && next.word === '广场' && !!sq && sq[1] === 'estate' && sq[0].length >= 2 && sq[0] !== '广场'
     const kindAfter = !!next && GENERIC.has(next.word) && !GENERIC_TAIL.test(next.word)
-      && (suffixOf(next.word)?.[1] !== suffixOf(t.word)?.[1] || GENERIC_TAIL.test(t.word))
+      && (suffixOf(next.word)?.[1] !== suffixOf(t.word)?.[1] || GENERIC_TAIL.test(t.word) || squareOf)
     if (suffixOf(t.word) && !(next && nameLike(next) && !kindAfter && (suffixOf(next.word) || PHASE.test(next.word) || GENERIC_TAIL.test(next.word)))) {
       // The name ends here; what follows starts a new one (or is a phase marker we skip).
       emit(run.length)
