@@ -548,6 +548,10 @@ describe('detect job', () => {
     const hourOf = Math.floor((late - 2 * HOUR) / HOUR) * HOUR
     expect(fifth.windows.filter((x) => x.detector === 'repeat_caller').map((x) => [x.from, x.to])).toEqual([[hourOf, hourOf + HOUR]])
     expect(fifth.windows.filter((x) => x.detector === 'disputed_category').map((x) => [x.from, x.to])).toEqual([[dayStart(-2), dayStart(-1)]])
+    // Handed over to the other platform (detectors leave such records out): as a correction.
+    await store([rec('LATE-1', late - 2 * HOUR, { caller_phone: '13900000009', category_code: 'ENV_GARBAGE', status: 'transferred_out', updated_at: iso(late + 2 * MIN) })])
+    const sixth = await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs: 0 })
+    expect(sixth.windows.filter((x) => x.detector === 'repeat_caller').map((x) => [x.from, x.to])).toEqual([[hourOf, hourOf + HOUR]])
   })
 
   it('catches up the windows missed while it was not running; the unfinished window is judged once per now', async () => {

@@ -1,5 +1,6 @@
 -- Which contents of each record have been seen, and since when: a digest of the fields a record keeps
--- for life (its instant, place, category, kind, text, caller), not of its progress (status, unit,
+-- for life (its instant, place, category, kind, text, caller) and of whether it was handed over to the
+-- other platform (detectors leave such records out), not of its progress (status otherwise, unit,
 -- lifecycle stamps, callback).
 --
 -- Why: the detect job (jobs/detect-job.ts) recomputes the windows a changed record feeds. Records
@@ -20,13 +21,13 @@ ORDER BY (platform, source_id, digest);
 CREATE MATERIALIZED VIEW IF NOT EXISTS record_digests_mv TO record_digests AS
 SELECT platform, source_id,
   cityHash64(received_at, channel, county_code, town_code, ifNull(toString(lat), ''), ifNull(toString(lon), ''), source_category,
-    category_code, kind, urgency, title, content, caller_key, confidential, is_deleted) AS digest,
+    category_code, kind, urgency, title, content, caller_key, confidential, is_deleted, status = 'transferred_out') AS digest,
   ingested_at AS first_ingested
 FROM records;
 
 INSERT INTO record_digests
 SELECT platform, source_id,
   cityHash64(received_at, channel, county_code, town_code, ifNull(toString(lat), ''), ifNull(toString(lon), ''), source_category,
-    category_code, kind, urgency, title, content, caller_key, confidential, is_deleted) AS digest,
+    category_code, kind, urgency, title, content, caller_key, confidential, is_deleted, status = 'transferred_out') AS digest,
   min(ingested_at)
 FROM records GROUP BY platform, source_id, digest;
