@@ -182,11 +182,13 @@ function stripPhase(s: string): string {
  */
 export function entityKey(name: string): string {
   let t = stripLead(name)
+  // A generic tail (小区, 工地 …) was cut: what stood before it is a name, however short (润城小区 → 润城).
+  let tail = false
   for (let i = 0; i < 4; i++) {
     const before = t
     t = stripPhase(t)
     const g = GENERIC_TAIL.exec(t)
-    if (g && t.length - g[0].length >= 2) t = t.slice(0, t.length - g[0].length)
+    if (g && t.length - g[0].length >= 2) { t = t.slice(0, t.length - g[0].length); tail = true }
     t = t.replace(LEGAL_FORM, '公司').replace(/集团公司$/, '集团').replace(PLANT_MATERIAL, '').replace(/(公寓|大厦)楼$/, '$1')
     if (t === before) break
   }
@@ -200,7 +202,7 @@ export function entityKey(name: string): string {
   if (t === '搅拌站' || /^(?:混凝土|商砼|商混|水泥|沥青)搅拌站$/.test(t)) return ''
   // At least two characters before a one-character ending (城, 园, 村 …), else it is a common word.
   const sfx = suffixOf(t)
-  if (sfx && t.length - sfx[0].length < (sfx[0].length === 1 ? 2 : 1)) return ''
+  if (sfx && t.length - sfx[0].length < (sfx[0].length === 1 && !tail ? 2 : 1)) return ''
   // A kind before the ending is no name either: 交叉口饭店, 公寓饭店, 路口超市.
   if (sfx && GENERIC.has(t.slice(0, t.length - sfx[0].length))) return ''
   // A verb before a one-character ending makes a common phrase, not a name: 外地住院, 回老家进城, 去公园.
