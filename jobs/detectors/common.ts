@@ -25,6 +25,17 @@ export function alignStart(t: number, len: number): number {
   return Math.floor((t + TZ_MS) / len) * len - TZ_MS
 }
 
+/**
+ * A catch-up call's days: [from, to) cut into consecutive days (the last may be shorter), or the
+ * window itself when it spans a day or less. Detectors judge each as a call over it alone would.
+ */
+export function dayWindows(w: Window): Window[] {
+  if (w.to - w.from <= DAY) return [w]
+  const out: Window[] = []
+  for (let f = w.from; f < w.to; f += DAY) out.push({ from: f, to: Math.min(f + DAY, w.to) })
+  return out
+}
+
 /** 'YYYY-MM-DD' in Asia/Shanghai. */
 export function shDay(t: number): string {
   return new Date(t + TZ_MS).toISOString().slice(0, 10)

@@ -17,7 +17,7 @@
 import type { Finding } from '../../model/finding'
 import { eventsInWindow } from '../../analytics/metrics/definitions'
 import {
-  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery,
+  type Db, type Window, DAY, dayWindows, DT, DEFAULT_HUB_UNITS, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, timeParams, wherePrefix,
 } from './common'
 
@@ -113,9 +113,7 @@ export function judgeRecord(evs: Ev[], rec: Rec | undefined, w: Window, cfg: Jur
 export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionConfig = DEFAULT_JURISDICTION): Promise<Finding[]> {
   // A call longer than a day (a catch-up run) is judged day by day from one read: each day [s.from,
   // s.to) as a call over it alone would judge it (the same findings, in order).
-  const subs: Window[] = []
-  if (w.to - w.from > DAY) for (let f = w.from; f < w.to; f += DAY) subs.push({ from: f, to: Math.min(f + DAY, w.to) })
-  else subs.push(w)
+  const subs = dayWindows(w)
   // The period whose records are grouped; evidence must reach into [s.from, s.to) for a group to be raised.
   const periodOf = (x: Window) => ({ from: Math.min(x.from, x.to - cfg.periodDays * DAY), to: x.to })
   const lookback = cfg.lookbackDays * DAY

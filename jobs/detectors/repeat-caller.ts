@@ -6,9 +6,10 @@
 // calls (high), one of `criticalKeywords` (critical). The title names neither the caller nor any text.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, DT, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  type Db, type Window, DAY, dayWindows, DT, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
   seriesOf, timeParams, wherePrefix,
 } from './common'
+import { mostCommon } from './risk-cluster'
 
 export interface RepeatCallerConfig {
   /** Calls are counted over this many days up to the window's end. */
@@ -45,9 +46,7 @@ interface Call { platform: string; source_id: string; t: number; caller_key: str
 export async function detectRepeatCallers(db: Db, w: Window, cfg: RepeatCallerConfig = DEFAULT_REPEAT_CALLER): Promise<Finding[]> {
   // A call longer than a day (a catch-up run) is judged day by day from one read: each day as a call
   // over it alone would judge it (the same findings, in order). 90 days of a large city: 3 calls, not 90.
-  const subs: Window[] = []
-  if (w.to - w.from > DAY) for (let f = w.from; f < w.to; f += DAY) subs.push({ from: f, to: Math.min(f + DAY, w.to) })
-  else subs.push(w)
+  const subs = dayWindows(w)
   const lookback = cfg.lookbackDays * DAY
   const fromOf = (x: Window) => Math.min(x.from, x.to - lookback)
   const from = Math.min(...subs.map(fromOf))
@@ -88,20 +87,6 @@ export async function detectRepeatCallers(db: Db, w: Window, cfg: RepeatCallerCo
   return out
 }
 
-/** Most frequent non-empty value; ties go to the one seen last (the matter the caller is on now). */
-function commonest(xs: string[]): string {
-  const n = new Map<string, number>()
-  let best = ''
-  let bestN = 0
-  for (const x of xs) {
-    if (!x) continue
-    const k = (n.get(x) ?? 0) + 1
-    n.set(x, k)
-    if (k >= bestN) { best = x; bestN = k }
-  }
-  return best
-}
-
 /** One caller's calls of [lo, sub.to) (sorted by time): a finding, or null. */
 function judgeCaller(key: string, cs: Call[], sub: Window, lo: number, cfg: RepeatCallerConfig): Finding | null {
   const min = Math.max(1, Math.round(cfg.minCalls))
@@ -117,7 +102,7 @@ function judgeCaller(key: string, cs: Call[], sub: Window, lo: number, cfg: Repe
   const escalated = cs.filter((c) => c.esc === 1).length
   const critical = cs.filter((c) => c.crit === 1).length
   if (cfg.sameMatter && !(same >= min && same >= Math.max(0, cfg.minSameShare) * cs.length) && escalated === 0) return null
-  const county = commonest(cs.map((c) => c.county))
+  const county = mostCommon(cs.map((c) => c.county))
   const units = [...new Set(cs.map((c) => c.unit).filter(Boolean))].sort()
   const refs = cs.map((c) => ({ platform: c.platform, source_id: c.source_id }))
   const esc = escalated > 0

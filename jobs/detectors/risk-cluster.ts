@@ -40,7 +40,7 @@ import { cleanText, tag } from '../../analytics/hotspots/segment'
 import { extractEntities, TYPE_RANK, type EntityMention } from '../../analytics/hotspots/entities'
 import { detectProblem } from '../../analytics/hotspots/problems'
 import {
-  type Db, type Window, DAY, HOUR, categoryName, clip, countyName, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  type Db, type Window, DAY, dayWindows, HOUR, categoryName, clip, countyName, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
   seriesOf, timeParams,
 } from './common'
 
@@ -224,9 +224,7 @@ export async function detectRiskClusters(db: Db, w: Window, cfg: RiskClusterConf
   // A call longer than a day (a catch-up run) is judged day by day from one read: each day as a call
   // over it alone would judge it (the same findings, in order) — unless the read hit maxRecords, when
   // each day reads its own latest maxRecords.
-  const subs: Window[] = []
-  if (w.to - w.from > DAY) for (let f = w.from; f < w.to; f += DAY) subs.push({ from: f, to: Math.min(f + DAY, w.to) })
-  else subs.push(w)
+  const subs = dayWindows(w)
   const params: Record<string, unknown> = { ...timeParams({ from: w.from - span, to: w.to }), max: subs.length > 1 ? max + 1 : max, ...COARSE_PARAMS }
   const type = typeSql(cfg, params)
   // Confidential records count, but their text names nothing (titles are made from names).
