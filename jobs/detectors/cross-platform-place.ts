@@ -35,7 +35,7 @@
 // problem) or lying in a cell near an active one.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, categoryName, clip, countyName, keysIn, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
+  type Db, type Window, DAY, dayWindows, categoryName, clip, countyName, keysIn, num, rangeFinal, recordsQuery, routing, rows, samplesOf,
   seriesOf, timeParams,
 } from './common'
 import { COARSE_PARAMS, cellOf, coarseNamesSql, countyAgrees, distanceM, mostCommon, nonEmpty, placeName, textPlace } from './risk-cluster'
@@ -110,14 +110,17 @@ export const DEFAULT_CROSS_PLATFORM_PLACE: CrossPlatformPlaceConfig = {
 interface Row {
   platform: string; source_id: string; t: number; lat: number | null; lon: number | null; county: string
   cat: string; kind: string; unit: string; title: string; content: string; caller_key: string
-  /** Read for a name (its text is segmented), and for an incident: may link by coordinates. */
-  byname?: number; geo_ok?: number
+  inc: number; geo_ok: number
+  /** Contains one of the call's name needles (its text is read and segmented). */
+  byname: number
+  /** The needles (indices into the call's list) it contains: read only for a call of several days. */
+  hits?: number[]
+  /** Its cell as one number (see below) when it may link by coordinates, else null. */
+  cell: number | null
 }
-interface Item extends Row { idx: number; cell: [number, number] | null; key: string; surface: string; etype: string; problem: string | null; geoOk: boolean }
+/** A record as one day's judging sees it: its name key only where it contains one of that day's needles. */
+interface Item extends Omit<Row, 'cell'> { idx: number; cell: [number, number] | null; key: string; surface: string; etype: string; problem: string | null; geoOk: boolean }
 
-const COLS = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, lat, lon, toString(county_code) AS county,
-  toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit,
-  if(confidential, '', substring(title, 1, 200)) AS title, if(confidential, '', substring(content, 1, 300)) AS content`
 const COLS_NO_TEXT = `platform, source_id, toUnixTimestamp64Milli(received_at) AS t, lat, lon, toString(county_code) AS county,
   toString(category_code) AS cat, toString(kind) AS kind, toString(unit_code) AS unit, caller_key`
 const TXT = `concat(title, ' ', substring(content, 1, 500))`
@@ -125,31 +128,25 @@ const TXT = `concat(title, ' ', substring(content, 1, 500))`
 const NAME_TXT = `concat(title, ' ', substring(content, 1, 150))`
 /** multiSearchAny takes at most 255 needles: longer lists are split into ORed calls. */
 const NEEDLES_PER_CALL = 200
+/** Name needles per day at most: the names most often written in the day's records. */
 const MAX_NEEDLES = 500
 
-function items(rs: Row[], R: number, offset: number): Item[] {
-  return rs.map((r, i) => {
-    const lat = r.lat === null ? null : Number(r.lat), lon = r.lon === null ? null : Number(r.lon)
-    const geo = lat !== null && lon !== null && Number.isFinite(lat) && Number.isFinite(lon)
-    // Segmentation only where a name can link (rows read by coordinates alone need none).
-    const tp = r.byname === undefined || num(r.byname) === 1 ? textPlace(r.title, r.content, true) : null
-    return {
-      ...r, t: num(r.t), lat, lon, idx: offset + i, cell: geo ? cellOf(lat!, lon!, R) : null,
-      key: tp?.entity?.key ?? '', surface: tp?.entity?.surface ?? '', etype: tp?.entity?.type ?? '', problem: tp?.problem ?? null,
-      geoOk: num(r.geo_ok) === 1,
-    }
-  })
-}
-
-
+/**
+ * Catch-up calls span up to a week and are judged day by day from one read: each day [s.from, s.to)
+ * as a call over it alone would judge it (the same findings, in order) — its needles and cells, the
+ * records of [s.from − days, s.to) containing one of its needles or lying in one of its cells, at most
+ * maxRecords of them, latest first. A record is read (and its text segmented) once per call instead
+ * of once for each of the 1 + days days whose reach holds it.
+ */
 export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPlatformPlaceConfig = DEFAULT_CROSS_PLATFORM_PLACE): Promise<Finding[]> {
+  const subs = dayWindows(w)
   const D = Math.max(0, cfg.days) * DAY
   const R = Math.max(50, cfg.radiusM) // (at least 50 m: see the cell encoding below)
   const max = Math.max(1, Math.round(cfg.maxRecords))
   const params: Record<string, unknown> = {
-    ...timeParams({ from: w.from - D, to: w.to, wfrom: w.from }), max,
+    ...timeParams({ from: w.from - D, to: w.to, wfrom: w.from }), wms: w.from, max: max * subs.length + 1,
     k110: nonEmpty(cfg.kinds110), x110: nonEmpty(cfg.excludeCategories110), w110: nonEmpty(cfg.words110), k12345: nonEmpty(cfg.kinds12345), g110: nonEmpty(cfg.geoCategories110),
-    g12345: nonEmpty(cfg.geoCategories12345), gw12345: nonEmpty(cfg.geoWords12345),
+    g12345: nonEmpty(cfg.geoCategories12345), gw12345: nonEmpty(cfg.geoWords12345), deg: R / ((Math.PI / 180) * 6_371_000),
   }
   // Dispute-class incidents only: a mass incident, a dispute category, or a dispute word.
   const INC = `(platform = '110' AND status != 'transferred_out'
@@ -160,55 +157,112 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
   const GEO_OK = `if(platform = '12345',
     category_code IN {g12345:Array(String)} OR multiSearchAnyCaseInsensitiveUTF8(${TXT}, {gw12345:Array(String)}),
     category_code IN {g110:Array(String)} OR multiSearchAnyCaseInsensitiveUTF8(${TXT}, {w110:Array(String)}))`
-  // The places active in the window, found in SQL (no text is segmented for them): coarse name keys
-  // (coarseNamesSql) named by an incident and by enough complaints over [from − days, to), one of
-  // them in the window; and the cells of the window's records with coordinates.
-  // Bounded reads: the window's own records first (minutes of records: their coarse names and, for
-  // those that may link by coordinates, their points); then over [from − days, to) only the records
-  // containing one of those names or lying near one of those points. A window without any is done.
-  const win = await rows<{ ns: string[]; lat: number | null; lon: number | null; geo: number }>(db,
-    `SELECT if(confidential, [], ${coarseNamesSql(NAME_TXT)}) AS ns, lat, lon, ${GEO_OK} AS geo
-     FROM records FINAL WHERE ${rangeFinal('received_at', 'wfrom', 'to')} AND ${keysIn('wfrom', 'to')} AND (${INC} OR ${CMP})
-     LIMIT {max:UInt32}`, { ...params, ...COARSE_PARAMS })
-  const needles = [...new Set(win.flatMap((r) => r.ns ?? []))].sort().slice(0, MAX_NEEDLES)
-  const geoActive = win.filter((r) => r.lat !== null && r.lon !== null && num(r.geo) === 1) as { lat: number; lon: number }[]
-  const cells = new Set<string>()
-  // 5×5 cells: an active record's incident lies within radiusM of it, and that incident's other
-  // complaints within radiusM of the incident, so within 2·radiusM of the active record.
-  for (const g of geoActive) {
-    const [y, x] = cellOf(Number(g.lat), Number(g.lon), R)
-    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) cells.add(`${y + dy},${x + dx}`)
-  }
+  // A record's cell (radiusM wide, as cellOf computes it) as one number, y · 10⁶ + x (unique while
+  // |x| < 5 · 10⁵, i.e. for cells of 45 m or wider); null when it cannot link by coordinates.
+  const CY = `toInt64(floor(assumeNotNull(lat) / {deg:Float64}))`
+  const CX = `toInt64(floor(assumeNotNull(lon) * cos(radians(assumeNotNull(lat))) / {deg:Float64}))`
+  const CAN_CELL = `lat IS NOT NULL AND lon IS NOT NULL AND ${GEO_OK}`
+  const CELL = `if(${CAN_CELL}, ${CY} * 1000000 + ${CX}, NULL)`
+  // The places active in each day of the call, found in SQL (no text is segmented for them): the coarse
+  // name keys (coarseNamesSql) of its records and the cells of those that may link by coordinates.
+  const act = await rows<{ sub: number; ns: string[]; cells: [number, number][] }>(db,
+    `SELECT sub, groupArrayArray(ns) AS ns, groupUniqArrayIf((cy, cx), geo) AS cells FROM (
+       SELECT intDiv(toUnixTimestamp64Milli(received_at) - {wms:Int64}, ${DAY}) AS sub,
+              if(confidential, [], ${coarseNamesSql(NAME_TXT)}) AS ns, ${CAN_CELL} AS geo, if(geo, ${CY}, 0) AS cy, if(geo, ${CX}, 0) AS cx
+       FROM records FINAL WHERE ${rangeFinal('received_at', 'wfrom', 'to')} AND ${keysIn('wfrom', 'to')} AND (${INC} OR ${CMP}))
+     GROUP BY sub`, { ...params, ...COARSE_PARAMS })
+  // Per day: its needles (the names most written in it) and its cells with their neighbours (5×5: an
+  // active record's incident lies within radiusM of it, and that incident's other complaints within
+  // radiusM of the incident, so within 2·radiusM of the active record).
+  const days = subs.map((_, k) => {
+    const a = act.find((x) => num(x.sub) === k)
+    const counts = new Map<string, number>()
+    for (const n of a?.ns ?? []) counts.set(n, (counts.get(n) ?? 0) + 1)
+    const needles = [...counts].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, MAX_NEEDLES).map(([n]) => n)
+    const cells = new Set<number>()
+    for (const [y, x] of a?.cells ?? []) {
+      for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) cells.add((num(y) + dy) * 1_000_000 + num(x) + dx)
+    }
+    return { needles, cells }
+  })
+  const needles = [...new Set(days.flatMap((d) => d.needles))].sort()
+  const cells = [...new Set(days.flatMap((d) => [...d.cells]))]
+  if (!needles.length && !cells.length) return []
   const nameConds: string[] = []
+  const hitParts: string[] = []
   for (let c = 0; c * NEEDLES_PER_CALL < needles.length; c++) {
     params[`n${c}`] = needles.slice(c * NEEDLES_PER_CALL, (c + 1) * NEEDLES_PER_CALL)
     nameConds.push(`multiSearchAnyUTF8(${NAME_TXT}, {n${c}:Array(String)})`)
+    hitParts.push(`arrayFilter(i -> i >= 0, arrayMap((p, i) -> if(p > 0, toInt32(i) + ${c * NEEDLES_PER_CALL - 1}, -1),
+      multiSearchAllPositionsUTF8(nt, {n${c}:Array(String)}), arrayEnumerate({n${c}:Array(String)})))`)
   }
+  params.cells = cells
   const byName = nameConds.length ? nameConds.join(' OR ') : '0'
-  let byCell = '0'
-  if (cells.size) {
-    // The cells as JavaScript computes them (cellOf), here in SQL with the same formula (a rounding
-    // difference at a cell's edge only moves a record to a neighbouring cell, which the margin covers).
-    // (a cell as one number, y · 10⁶ + x: unique while |x| < 5 · 10⁵, i.e. for cells of 45 m or wider)
-    params.cells = [...cells].map((s) => { const [y, x] = s.split(',').map(Number); return y * 1_000_000 + x })
-    params.deg = R / ((Math.PI / 180) * 6_371_000)
-    byCell = `(lat IS NOT NULL AND lon IS NOT NULL AND ${GEO_OK}
-                 AND toInt64(floor(assumeNotNull(lat) / {deg:Float64})) * 1000000
-                     + toInt64(floor(assumeNotNull(lon) * cos(radians(assumeNotNull(lat))) / {deg:Float64})) IN {cells:Array(Int64)})`
-  }
-  if (byName === '0' && byCell === '0') return []
+  // With several days, which needles each record contains (a day reads those with one of its own).
+  const hits = subs.length > 1 && hitParts.length ? `, if(byname, arrayConcat(${hitParts.join(', ')}), []) AS hits` : ''
   // Both sides over [from − days, to), only where an active place can be.
-  const both = await rows<Row & { inc: number }>(db,
-    `SELECT * EXCEPT (ti, co), if(byname, substring(ti, 1, 200), '') AS title, if(byname, substring(co, 1, 300), '') AS content FROM (
-       SELECT ${COLS_NO_TEXT}, title AS ti, content AS co,
-              ${INC} AS inc, ${GEO_OK} AS geo_ok, confidential = 0 AND (${byName}) AS byname, ${byCell} AS bycell FROM records FINAL
+  const read = await rows<Row>(db,
+    `SELECT * EXCEPT (ti, co, nt, bycell), if(byname, substring(ti, 1, 200), '') AS title, if(byname, substring(co, 1, 300), '') AS content ${hits} FROM (
+       SELECT ${COLS_NO_TEXT}, title AS ti, content AS co, ${NAME_TXT} AS nt,
+              ${INC} AS inc, ${GEO_OK} AS geo_ok, confidential = 0 AND (${byName.replaceAll(NAME_TXT, 'nt')}) AS byname,
+              ${CELL} AS cell, ${cells.length ? 'ifNull(cell IN {cells:Array(Int64)}, 0)' : '0'} AS bycell FROM records FINAL
        WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${INC} OR ${CMP}))
      WHERE byname OR bycell
      ORDER BY t DESC, platform, source_id LIMIT {max:UInt32}`, params)
-  const inc = items(both.filter((r) => num(r.inc) === 1), R, 0)
-  const comp = items(both.filter((r) => num(r.inc) !== 1), R, inc.length)
-  if (!inc.length || !comp.length) return []
+  // More than a day's limit per day: each day reads its own (as one call per day would).
+  if (subs.length > 1 && read.length > max * subs.length) {
+    const out: Finding[] = []
+    for (const sub of subs) out.push(...await detectCrossPlatformPlaces(db, sub, cfg))
+    return out
+  }
 
+  // Each record once, in the read's order (latest first); numbered incidents first, then complaints,
+  // as a day's own read numbers them (numbers break ties of time, so only their order matters).
+  const nIncAll = read.filter((r) => num(r.inc) === 1).length
+  let ni = 0, nc = 0
+  const base = read.map((r) => {
+    const lat = r.lat === null ? null : Number(r.lat), lon = r.lon === null ? null : Number(r.lon)
+    const geo = lat !== null && lon !== null && Number.isFinite(lat) && Number.isFinite(lon)
+    const isInc = num(r.inc) === 1
+    // Segmentation only where a name can link (rows read by coordinates alone need none).
+    const tp = num(r.byname) === 1 ? textPlace(r.title, r.content, true) : null
+    const item: Item = {
+      ...r, t: num(r.t), lat, lon, idx: isInc ? ni++ : nIncAll + nc++, cell: geo ? cellOf(lat!, lon!, R) : null,
+      key: tp?.entity?.key ?? '', surface: tp?.entity?.surface ?? '', etype: tp?.entity?.type ?? '', problem: tp?.problem ?? null,
+      geoOk: num(r.geo_ok) === 1,
+    }
+    return { item, inc: isInc, hits: (r.hits ?? []).map(num), cellCode: r.cell === null ? null : num(r.cell) }
+  })
+  const unnamed = new Map<number, Item>()
+  const out: Finding[] = []
+  subs.forEach((sw, k) => {
+    const inc: Item[] = [], comp: Item[] = []
+    if (subs.length === 1) {
+      for (const b of base) (b.inc ? inc : comp).push(b.item)
+    } else {
+      const day = days[k]
+      const own = new Set(day.needles)
+      let n = 0
+      for (const b of base) {
+        if (n >= max) break
+        const t = b.item.t
+        if (t < sw.from - D || t >= sw.to) continue
+        const named = b.hits.some((h) => own.has(needles[h]))
+        if (!named && !(b.cellCode !== null && day.cells.has(b.cellCode))) continue
+        n++
+        // read for a cell only: its text names nothing that day
+        const it = named ? b.item : (unnamed.get(b.item.idx) ?? unnamed.set(b.item.idx, { ...b.item, key: '', surface: '', etype: '', problem: null }).get(b.item.idx)!)
+        ;(b.inc ? inc : comp).push(it)
+      }
+    }
+    out.push(...judge(sw, inc, comp, R, D, cfg))
+  })
+  return out
+}
+
+/** One day's (or one call's) links, grouped per place and raised. */
+function judge(w: Window, inc: Item[], comp: Item[], R: number, D: number, cfg: CrossPlatformPlaceConfig): Finding[] {
+  if (!inc.length || !comp.length) return []
   // Links, grouped per place.
   const compByKey = new Map<string, Item[]>()
   const compByCell = new Map<string, Item[]>()

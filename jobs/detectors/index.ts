@@ -130,8 +130,9 @@ export const DETECTORS: DetectorSpec[] = [
   },
   {
     // Ten-minute windows: a complaint or incident received in the window links to the other
-    // platform's records of the `days` before it.
-    name: 'cross_platform_place', kind: 'cross_platform_place', windowMs: 10 * MIN, maxSpanMs: DAY,
+    // platform's records of the `days` before it. A call over several days judges day by day from one
+    // read (see detectCrossPlatformPlaces): a week reads 10 days once instead of 7 × 4 days.
+    name: 'cross_platform_place', kind: 'cross_platform_place', windowMs: 10 * MIN, maxSpanMs: 7 * DAY,
     reach: (c) => ({ before: c.cross_platform_place.days * DAY, after: 0 }),
     run: (db, w, c) => detectCrossPlatformPlaces(db, w, c.cross_platform_place),
   },
