@@ -15,7 +15,7 @@
 // falls in the window and it has `minRecords` records (`minUnsignedOnly` when all are only unsigned),
 // or one record passed through many units without an owner.
 import type { Finding } from '../../model/finding'
-import { eventsInWindow } from '../../analytics/metrics/definitions'
+import { TRANSFER_OUT } from '../../analytics/metrics/definitions'
 import {
   type Db, type Window, DAY, dayWindows, DT, DEFAULT_HUB_UNITS, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, timeParams, wherePrefix,
@@ -65,6 +65,7 @@ interface Rec { platform: string; source_id: string; category_code: string; coun
 interface Flagged { ref: { platform: string; source_id: string }; cat: string; county: string; pair: [string, string]; reasons: JurisdictionReason[]; t: number; units: string[] }
 
 const HANDOVER = ['dispatched', 'redispatched', 'unit_transfer', 'returned', 'transfer']
+const MOVES = ['redispatched', 'unit_transfer', 'returned', 'transfer']
 
 /** Judges one record from its events (sorted by time); null when it shows no conflict. */
 export function judgeRecord(evs: Ev[], rec: Rec | undefined, w: Window, cfg: JurisdictionConfig): Omit<Flagged, 'ref' | 'cat' | 'county'> | null {
@@ -120,33 +121,56 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
   const periodFrom = Math.min(...subs.map((x) => periodOf(x).from))
   const readFrom = periodFrom - lookback
   // Only these can make a conflict (a first dispatch alone cannot): candidates are records with one in the period.
-  const params = { ...timeParams({ from: readFrom, to: w.to, wfrom: periodFrom, wto: w.to }), handover: HANDOVER, moves: ['redispatched', 'unit_transfer', 'returned', 'transfer'] }
-  const candidates = `(SELECT platform, record_id FROM events FINAL WHERE ${rangeFinal('at', 'wfrom', 'wto')} AND type IN {moves:Array(String)})`
-  // The same records' ids from every version without FINAL (a superset, cheap): tested first, a String
-  // set drops most of the month's events before the exact (platform, record_id) test.
+  const params = { ...timeParams({ from: readFrom, to: w.to, wfrom: periodFrom, wto: w.to }), handover: HANDOVER, moves: MOVES }
+  // Reads restricted by primary key, from keys found without FINAL (cheap, a superset: any version of
+  // an event counts), so FINAL merges only their granules instead of every event of five weeks; the
+  // exact tests are on the latest versions read (a move in the period, below in JavaScript).
   const candidateIds = `(SELECT record_id FROM events WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`
-  const moves = subs.length === 1 ? null : new Map((await rows<{ platform: string; record_id: string; ts: number[] }>(db,
-    `SELECT platform, record_id, groupArray(toUnixTimestamp64Milli(at)) AS ts FROM events FINAL
-     WHERE ${rangeFinal('at', 'wfrom', 'wto')} AND type IN {moves:Array(String)} GROUP BY platform, record_id`, params))
-    .map((r) => [`${r.platform}|${r.record_id}`, r.ts.map(num)]))
-  const evs = await rows<Ev>(db,
-    `SELECT e.platform AS platform, e.record_id AS record_id, toString(e.type) AS type, toUnixTimestamp64Milli(e.at) AS t,
-       toString(e.to_platform) AS tp, toString(e.from_unit) AS fu, toString(e.to_unit) AS tu, toUInt8(e.bounced_back) AS bounced
-     FROM ${eventsInWindow(`record_id IN ${candidateIds} AND (platform, record_id) IN ${candidates} AND type IN {handover:Array(String)}`)} AS e
-     WHERE e.type IN {handover:Array(String)}
-       AND (e.type != 'transfer' OR e.platform = e.from_platform)
-     ORDER BY platform, record_id, t, e.event_id`, params)
+  const eventKeys = `(SELECT platform, event_id FROM events WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}}
+      AND record_id IN ${candidateIds} AND type IN {handover:Array(String)})`
+  // (sorted here: ORDER BY in SQL took longer than the read itself)
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  const read = (await rows<Ev & { fp: string; event_id: string }>(db,
+    `SELECT platform, record_id, event_id, toString(type) AS type, toUnixTimestamp64Milli(at) AS t, toString(from_platform) AS fp,
+       toString(to_platform) AS tp, toString(from_unit) AS fu, toString(to_unit) AS tu, 0 AS bounced
+     FROM events FINAL
+     WHERE ${rangeFinal('at', 'from', 'to')} AND (platform, event_id) IN ${eventKeys} AND type IN {handover:Array(String)}`, params))
+    .map((e) => ({ ...e, t: num(e.t) }))
+    .sort((a, b) => cmp(a.platform, b.platform) || cmp(a.record_id, b.record_id) || a.t - b.t || cmp(a.event_id, b.event_id))
+  // Per record: the instants of its moves in the period (a record is a candidate of a day with one in
+  // that day's period), and its hand-overs from its own side (a transfer is read on the sending record).
+  const moves = new Map<string, number[]>()
+  const byRecord = new Map<string, Ev[]>()
+  for (const e of read) {
+    const k = `${e.platform}|${e.record_id}`
+    const t = e.t
+    if (MOVES.includes(e.type) && t >= periodFrom) (moves.get(k) ?? moves.set(k, []).get(k)!).push(t)
+    if (e.type === 'transfer' && e.platform !== e.fp) continue
+    ;(byRecord.get(k) ?? byRecord.set(k, []).get(k)!).push({ platform: e.platform, record_id: e.record_id, type: e.type, t, tp: e.tp, fu: e.fu, tu: e.tu, bounced: 0 })
+  }
+  for (const k of [...byRecord.keys()]) if (!moves.has(k)) byRecord.delete(k)
+  // A transfer bounces when its record had itself been received by a transfer before it
+  // (bounced_back of eventsInWindow, analytics/metrics/definitions.ts): the first transfer into each
+  // record that sends one, read only for those records.
+  const sending = [...byRecord].filter(([, es]) => es.some((e) => e.type === 'transfer')).map(([k]) => k)
+  if (sending.length) {
+    const firstIn = new Map((await rows<{ p: string; r: string; first_in: number }>(db,
+      `SELECT to_platform AS p, counterpart_id AS r, toUnixTimestamp64Milli(min(at)) AS first_in FROM events FINAL
+       WHERE ${TRANSFER_OUT} AND counterpart_id != ''
+         AND (platform, event_id) IN (SELECT platform, event_id FROM events
+           WHERE ${TRANSFER_OUT} AND counterpart_id != '' AND concat(toString(to_platform), '|', counterpart_id) IN {recs:Array(String)})
+       GROUP BY p, r`, { recs: sending })).map((x) => [`${x.p}|${x.r}`, num(x.first_in)]))
+    for (const [k, es] of byRecord) {
+      const f = firstIn.get(k)
+      if (f !== undefined) for (const e of es) if (e.type === 'transfer' && f < e.t) e.bounced = 1
+    }
+  }
   const recs = await rows<Rec>(db,
     `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
        toString(unit_code) AS unit_code, toString(status) AS status, toUnixTimestamp64Milli(signed_at) AS signed
-     FROM records FINAL WHERE source_id IN ${candidateIds} AND (platform, source_id) IN ${candidates}`, params)
+     FROM records FINAL WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
+       WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`, params)
   const recBy = new Map(recs.map((r) => [`${r.platform}|${r.source_id}`, r]))
-  const byRecord = new Map<string, Ev[]>()
-  for (const e of evs) {
-    const k = `${e.platform}|${e.record_id}`
-    if (!byRecord.has(k)) byRecord.set(k, [])
-    byRecord.get(k)!.push({ ...e, t: num(e.t), bounced: num(e.bounced) })
-  }
 
   // Signing deadline (dispatch + limit) in the period, not signed by then, not done by then.
   const unsignedSql = `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
@@ -171,9 +195,9 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
     const lo = period.from - lookback
     const flagged: Flagged[] = []
     for (const [k, all] of byRecord) {
-      // a candidate of this window: a move in its period (one window: every record read is one)
-      if (moves && !(moves.get(k) ?? []).some((t) => t >= period.from && t < period.to)) continue
-      const list = moves ? all.filter((e) => e.t >= lo && e.t < sw.to) : all
+      // a candidate of this window: a move in its period
+      if (!(moves.get(k) ?? []).some((t) => t >= period.from && t < period.to)) continue
+      const list = subs.length > 1 ? all.filter((e) => e.t >= lo && e.t < sw.to) : all
       const rec = recBy.get(k)
       const j = judgeRecord(list, rec, period, cfg)
       if (!j) continue
