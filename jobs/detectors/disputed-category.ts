@@ -123,6 +123,8 @@ export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedC
     }
   }
   if (!raised.length) return []
+  // (in a stable order: the buckets come in any order)
+  raised.sort((a, b) => a.j - b.j || (a.cat < b.cat ? -1 : a.cat > b.cat ? 1 : 0) || (a.county < b.county ? -1 : a.county > b.county ? 1 : 0))
 
   // Evidence of the raised groups over all the ends' windows, cut per window below: the records with
   // disputes (each dispute's instant and units), and the signing times of records per bucket received.
