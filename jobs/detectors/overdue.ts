@@ -57,10 +57,14 @@ export async function detectOverdue(db: Db, w: Window, cfg: OverdueConfig = DEFA
                             type = 'returned', [toString(from_unit)], []))) AS units
                 FROM events FINAL
                 WHERE ${rangeFinal('at', 'from', 'to')} AND type IN ('dispatched', 'redispatched', 'unit_transfer', 'returned')
-                  -- only open matters' events (ids from every version, no FINAL: a superset, cheap); the
-                  -- whole lookback's events grouped per record took most of a run
-                  AND record_id IN (SELECT source_id FROM records
-                    WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND ${open})
+                  -- only open matters' events, by primary key (keys from every version, no FINAL: a
+                  -- superset, cheap; FINAL then merges their granules only): the whole lookback's events
+                  -- grouped per record took most of a run
+                  AND (platform, event_id) IN (SELECT platform, event_id FROM events
+                    WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}}
+                      AND type IN ('dispatched', 'redispatched', 'unit_transfer', 'returned')
+                      AND record_id IN (SELECT source_id FROM records
+                        WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND ${open}))
                 GROUP BY platform, record_id) AS e
        ON e.platform = r.platform AND e.record_id = r.source_id
      WHERE ifNull(r.due_at < {to:${DT}}, 0)
