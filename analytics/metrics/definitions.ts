@@ -125,8 +125,10 @@ export function windowMonths(col: string, lo = 'from', hi = 'to'): string {
 }
 
 /**
- * Events occurring in [{from}, {to}), each with `bounced_back`: its record had been received by a
- * transfer before this event. Shared by the metrics and the bounce job so both count alike.
+ * Events occurring in [{from}, {to}), each with `bounced_back`: a transfer out of its record
+ * (TRANSFER_OUT) whose record had been received by a transfer before it; 0 for every other event (only
+ * transfers out can bounce, and the first transfers in are looked up only for the window's records that
+ * send one). Shared by the metrics, the bounce job and the detectors so all count alike.
  */
 export function eventsInWindow(where = '1'): string {
   // The transfers into the window's records are found among all history in two steps, because a FINAL
@@ -135,13 +137,13 @@ export function eventsInWindow(where = '1'): string {
   // then only those keys FINAL (primary-key granules) with the condition applied again to their latest
   // version — the same rows as a FINAL read of everything. `where` (on events' own columns) narrows
   // the window's events before the join.
-  return `(SELECT e.*, ifNull(ti.first_in < e.at, 0) AS bounced_back
+  return `(SELECT e.*, e.type = 'transfer' AND e.platform = e.from_platform AND ifNull(ti.first_in < e.at, 0) AS bounced_back
     FROM (SELECT * FROM events FINAL WHERE ${windowFinal('at')} AND (${where})) AS e
     LEFT JOIN (SELECT to_platform, counterpart_id, min(at) AS first_in FROM events FINAL
                WHERE ${TRANSFER_OUT} AND counterpart_id != ''
                  AND (platform, event_id) IN (SELECT platform, event_id FROM events
                    WHERE ${TRANSFER_OUT} AND counterpart_id != '' AND (to_platform, counterpart_id) IN (SELECT platform, record_id FROM events
-                     WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND (${where})))
+                     WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND (${where})))
                GROUP BY to_platform, counterpart_id) AS ti
       ON ti.to_platform = e.platform AND ti.counterpart_id = e.record_id)`
 }
