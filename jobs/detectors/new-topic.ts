@@ -98,9 +98,10 @@ const entityTopic = (key: string, problem: string | null) => `e:${key}|${problem
  * (Hyperscan, multiMatchAllIndices, UTF-8), `c:<code>` for its category. One row per topic (arrayJoin).
  */
 const PROBLEM_PARAMS: Record<string, unknown> = { pres: PROBLEMS.map((pr) => problemRe(pr.key)), pkeys: PROBLEMS.map((pr) => `p:${pr.key}`) }
-const TOPICS_SQL = `arrayJoin(arrayConcat(
+const TOPICS_ARR = `arrayConcat(
     arrayMap(i -> {pkeys:Array(String)}[i], multiMatchAllIndices(${TXT}, {pres:Array(String)})),
-    if(category_code != '', [concat('c:', toString(category_code))], [])))`
+    if(category_code != '', [concat('c:', toString(category_code))], []))`
+const TOPICS_SQL = `arrayJoin(${TOPICS_ARR})`
 
 interface DayCounts { sig: string; counts: Map<string, number> }
 /** Per database, per Shanghai day of the baseline: its topic counts and the data signature they were counted for. */
@@ -142,11 +143,11 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   const winFrom = Math.max(w.from, ps)
   const p = { ...timeParams({ from: ps, to: end, bfrom: bf, bto: bEnd, wfrom: winFrom }), max }
 
-  // Days of past: from the first stored record's day on (records without FINAL: any version says data existed).
-  const firstRow = await rows<{ first: number | null }>(db,
-    `SELECT toUnixTimestamp64Milli(min(received_at)) AS first FROM records
-     WHERE ${monthsOf('received_at', 'bfrom', 'to')} AND received_at >= {bfrom:${DT}}`, p)
-  const first = firstRow.length && firstRow[0].first !== null && num(firstRow[0].first) > 0 ? num(firstRow[0].first) : end
+  // Baseline days' topic counts (cached per day), and days of past: from the first stored record's day
+  // on (a day counts from its first record of any version: data existed).
+  const days = await baselineDays(db, bf, bEnd)
+  const firstDay = [...days.keys()].sort()[0]
+  const first = firstDay ? Date.parse(`${firstDay}T00:00:00+08:00`) : end
   const baseDays = Math.max(0, (bEnd - Math.max(bf, alignStart(first, DAY))) / DAY)
   if (baseDays < cfg.minBaselineDays) return []
   const M = Math.max(1, cfg.minCount)
@@ -171,17 +172,24 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   }
 
   const topics: Topic[] = []
+  // One scan of the last window's records counts both: coarse name keys ('n:' + key, texts that are not
+  // confidential) and the problem and category topics (callers, records in the window).
+  const want = cfg.problems || cfg.categories
+  const counted = cfg.entities || want ? await rows<{ key: string; n: number; callers: number; inw: number }>(db,
+    `SELECT key, count() AS n, uniqExactIf(caller_key, caller_key != '') + countIf(caller_key = '') AS callers,
+            countIf(t >= {wfrom:${DT}}) AS inw
+     FROM (SELECT received_at AS t, caller_key, arrayJoin(arrayConcat(
+             ${cfg.entities ? `if(confidential, [], arrayMap(x -> concat('n:', x), ${coarseNamesSql(NAME_TXT)}))` : '[]'},
+             ${want ? TOPICS_ARR : '[]'})) AS key
+           FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')})
+     GROUP BY key HAVING n >= {min:UInt32}`, { ...p, ...PROBLEM_PARAMS, ...COARSE_PARAMS, min: M }) : []
 
   // Entity + problem topics, from the text of the last window's records.
   if (cfg.entities) {
     // Only records naming a place several times named in the window are segmented: coarse name keys
-    // (coarseNamesSql) counted in SQL first.
-    const names = await rows<{ ck: string; n: number }>(db,
-      `SELECT ck, count() AS n FROM (
-         SELECT arrayJoin(${coarseNamesSql(NAME_TXT)}) AS ck, received_at >= {wfrom:${DT}} AS inw
-         FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND confidential = 0)
-       GROUP BY ck HAVING n >= {min:UInt32} AND countIf(inw) > 0 ORDER BY n DESC, ck LIMIT {needles:UInt32}`,
-      { ...p, ...COARSE_PARAMS, min: M, needles: MAX_NEEDLES })
+    // (coarseNamesSql) counted in SQL first (in the scan that counts the topics, below).
+    const names = counted.filter((c) => c.key.startsWith('n:') && num(c.inw) > 0)
+      .sort((a, b) => num(b.n) - num(a.n) || (a.key < b.key ? -1 : 1)).slice(0, MAX_NEEDLES).map((c) => ({ ck: c.key.slice(2) }))
     const wp: Record<string, unknown> = { ...p }
     const wconds: string[] = []
     for (let c = 0; c * NEEDLES_PER_CALL < names.length; c++) {
@@ -233,13 +241,7 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   // Problem and category topics: counted in SQL, window and baseline alike (baseline days cached).
   const sqlTopics: { key: string; label: string; where: string; params: Record<string, unknown>; base: Map<string, number> }[] = []
   if (cfg.problems || cfg.categories) {
-    const days = await baselineDays(db, bf, bEnd)
-    const cur = await rows<{ topic: string; n: number; callers: number; inw: number }>(db,
-      `SELECT topic, count() AS n, uniqExactIf(caller_key, caller_key != '') + countIf(caller_key = '') AS callers,
-              countIf(t >= {wfrom:${DT}}) AS inw
-       FROM (SELECT received_at AS t, caller_key, ${TOPICS_SQL} AS topic FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')})
-       GROUP BY topic HAVING n >= {min:UInt32}`, { ...p, ...PROBLEM_PARAMS, min: M })
-    for (const c of cur) {
+    for (const c of counted.filter((x) => !x.key.startsWith('n:')).map((x) => ({ ...x, topic: x.key }))) {
       const isP = c.topic.startsWith('p:')
       if ((isP && !cfg.problems) || (!isP && !cfg.categories) || num(c.inw) < 1) continue
       const perDay = new Map<string, number>()
