@@ -48,19 +48,23 @@ export const DEFAULT_DISPUTED_CATEGORY: DisputedCategoryConfig = {
 
 /**
  * Events of [{from}, {to}) from their sending side, with the record's category and county and whether
- * each one is a dispute. Parameters: from, to, cats, owners.
+ * each one is a dispute. Parameters: from, to, cats, owners. `where` (on events' own columns) narrows the
+ * events read and the records joined to them, e.g. to the types a dispute can be (DISPUTE_TYPES).
  */
-function disputeEvents(): string {
+/** The event types a dispute can be of: the evidence reads only these. */
+const DISPUTE_TYPES = `('unit_transfer', 'returned', 'transfer')`
+
+function disputeEvents(where = '1'): string {
   return `(SELECT e.platform AS platform, e.record_id AS record_id, e.type AS type, e.at AS at,
       e.from_unit AS from_unit, e.to_unit AS to_unit, e.bounced_back AS bounced,
       ifNull(r.category_code, '') AS category_code, ifNull(r.county_code, '') AS county_code,
       (e.type = 'transfer' AND ifNull(r.category_code, '') != '' AND ifNull(r.urgency, '') != 'emergency'
         AND toString(e.to_platform) != transform(toString(ifNull(r.category_code, '')), {cats:Array(String)}, {owners:Array(String)}, toString(e.to_platform))) AS offlist,
       (e.type IN ('unit_transfer', 'returned') OR (e.type = 'transfer' AND (e.bounced_back = 1 OR offlist))) AS dispute
-    FROM ${eventsInWindow()} AS e
+    FROM ${eventsInWindow(where)} AS e
     LEFT JOIN (SELECT platform AS rp, source_id, category_code, county_code, urgency FROM records FINAL
                WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
-                 WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}})) AS r
+                 WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}} AND (${where}))) AS r
       ON r.rp = e.platform AND r.source_id = e.record_id
     WHERE e.type IN ('transfer', 'unit_transfer', 'returned', 'redispatched', 'dispatched', 'accepted', 'signed')
       AND (e.type != 'transfer' OR e.platform = e.from_platform))`
@@ -133,7 +137,7 @@ export async function detectDisputedCategories(db: Db, w: Window, cfg: DisputedC
   const evidence = await rows<{ category_code: string; county_code: string; platform: string; source_id: string; evs: [number, string, string][] }>(db,
     `SELECT category_code, county_code, platform, record_id AS source_id,
        arraySort(x -> x.1, groupArray((toUnixTimestamp64Milli(at), toString(from_unit), toString(to_unit)))) AS evs
-     FROM ${disputeEvents()}
+     FROM ${disputeEvents(`type IN ${DISPUTE_TYPES}`)}
      WHERE dispute AND concat(category_code, '|', county_code) IN {keys:Array(String)}
      GROUP BY category_code, county_code, platform, record_id`, evParams)
   const signing = await rows<{ category_code: string; county_code: string; b: number; secs: number[]; unsigned: number }>(db,
