@@ -124,7 +124,7 @@ async function insertEvents(from: number, to: number, ingested: 'past' | 'now') 
 const t0 = Date.now()
 const before = Math.floor((lastHour - start) / step) // records received before the last hour
 if (reuse) {
-  for (const t of ['job_marks', 'job_windows']) await db.command({ query: `TRUNCATE TABLE ${t}` })
+  for (const t of ['job_marks', 'job_windows', 'job_settled']) await db.command({ query: `TRUNCATE TABLE ${t}` })
   await db.command({ query: `DELETE FROM records WHERE received_at >= {t:DateTime64(3, 'Asia/Shanghai')}`, query_params: { t: lastHour / 1000 } })
   await db.command({ query: `DELETE FROM events WHERE at >= {t:DateTime64(3, 'Asia/Shanghai')}`, query_params: { t: lastHour / 1000 } })
 } else {

@@ -3,7 +3,9 @@
 //
 // Per detector, state lives in job_marks under `detect:<name>` (three marks):
 //  - `detect:<name>`       ingested_at high-water mark (real clock, start of its last complete run):
-//                          rows ingested since then (less a settle margin) are the changes to look at;
+//                          rows ingested since then are the changes to look at, and those of the
+//                          settle margin before it when they changed since that run saw them
+//                          (a signature of the margin in job_settled: an insert in flight then);
 //  - `detect:<name>:done`  end of the last window computed as complete (simulated clock `now`);
 //  - `detect:<name>:live`  the `now` the unfinished current window was last computed for.
 // A run computes, per detector:
@@ -105,6 +107,30 @@ async function readMarks(db: Db, names: string[]): Promise<Map<string, number>> 
   return new Map(rows.map((r) => [r.job, Number(r.m)]))
 }
 
+/**
+ * A signature of the rows (records and events, every version) ingested in [from, to): their count and
+ * a sum of hashes of their keys and ingestion instants. A row that became visible late (an insert in
+ * flight), or one a merge dropped, changes it.
+ */
+async function marginSig(db: Db, from: number, to: number): Promise<string> {
+  if (to <= from) return `${to - from}|0:0`
+  const [r] = await queryRows<{ n: string; h: string }>(db,
+    `SELECT toString(count()) AS n, toString(sum(h)) AS h FROM (
+       SELECT cityHash64(platform, source_id, ingested_at) AS h FROM records WHERE ingested_at >= {from:${DT}} AND ingested_at < {to:${DT}}
+       UNION ALL
+       SELECT cityHash64(platform, event_id, ingested_at) FROM events WHERE ingested_at >= {from:${DT}} AND ingested_at < {to:${DT}})`,
+    { from: chTime(from), to: chTime(to) })
+  // (the margin's length is part of it: a run with another settleMs compares another interval)
+  return `${to - from}|${r?.n ?? 0}:${r?.h ?? 0}`
+}
+
+async function readSettled(db: Db, names: string[]): Promise<Map<string, { mark: number; sig: string }>> {
+  const rows = await queryRows<{ job: string; m: number; sig: string }>(db,
+    `SELECT job, toUnixTimestamp64Milli(max(mark)) AS m, argMax(sig, mark) AS sig FROM job_settled WHERE job IN {jobs:Array(String)} GROUP BY job`,
+    { jobs: names })
+  return new Map(rows.map((r) => [r.job, { mark: Number(r.m), sig: r.sig }]))
+}
+
 export interface Changes {
   /** Minutes (epoch ms, floored) of rows whose key is new since the mark: new records and events, late data. */
   fresh: number[]
@@ -203,14 +229,26 @@ export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectS
   const specs = o.detectors ?? DETECTORS
   // Taken before looking for changes: whatever is ingested from here on is the next run's business.
   const startedAt = Date.now()
+  // This run's settle margin as seen now, before any change is read: stored with the marks, the next
+  // run skips the margin when it finds it unchanged.
+  const ownSig = await marginSig(db, startedAt - settleMs, startedAt)
   const marks = await readMarks(db, specs.flatMap((s) => [markKey(s.name), markKey(s.name, 'done'), markKey(s.name, 'live')]))
+  const settled = await readSettled(db, specs.map((s) => markKey(s.name)))
+  const sigCache = new Map<number, string>()
   const summary: DetectSummary = { now, windows: [], errors: [], findings: 0, invalid: 0, detectors: [] }
   const changedCache = new Map<number, Changes>()
   for (const spec of specs) {
     const mark = marks.get(markKey(spec.name))
     let changed: Changes | null = null
     if (mark !== undefined) {
-      const since = mark - settleMs
+      // The previous run's margin is looked at again only when something in it changed since that run saw it.
+      const seen = settled.get(markKey(spec.name))
+      let unchanged = false
+      if (seen && seen.mark === mark && settleMs > 0) {
+        if (!sigCache.has(mark)) sigCache.set(mark, await marginSig(db, mark - settleMs, mark))
+        unchanged = sigCache.get(mark) === seen.sig
+      }
+      const since = unchanged ? mark : mark - settleMs
       if (!changedCache.has(since)) changedCache.set(since, await changes(db, since))
       changed = changedCache.get(since)!
     }
@@ -271,6 +309,7 @@ export async function runDetectJob(db: Db, o: DetectJobOptions): Promise<DetectS
     const values = [{ job: markKey(spec.name), mark: chTime(startedAt) }, { job: markKey(spec.name, 'done'), mark: chTime(lastEnd) }]
     if (spec.live && now > lastEnd && plan.some((w) => w.reason === 'live')) values.push({ job: markKey(spec.name, 'live'), mark: chTime(now) })
     await db.insert({ table: 'job_marks', values, format: 'JSONEachRow' })
+    await db.insert({ table: 'job_settled', values: [{ job: markKey(spec.name), mark: chTime(startedAt), sig: ownSig }], format: 'JSONEachRow' })
   }
   if (summary.windows.length || summary.errors.length)
     o.log?.info({ windows: summary.windows.length, findings: summary.findings, errors: summary.errors.length }, 'detect run')

@@ -554,6 +554,30 @@ describe('detect job', () => {
     expect(sixth.windows.filter((x) => x.detector === 'repeat_caller').map((x) => [x.from, x.to])).toEqual([[hourOf, hourOf + HOUR]])
   })
 
+  it('looks again at the settle margin before the previous run only when something arrived late in it', async () => {
+    const settleMs = 60_000
+    const at = dayStart(-5) + 3 * HOUR + 17 * MIN
+    await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs })
+    await store([rec('SETTLE-1', at)])
+    const first = await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs })
+    const holding = (s: typeof first) => s.windows.filter((x) => x.detector === 'repeat_caller' && x.from <= at && at < x.to)
+    expect(holding(first)).toHaveLength(1)
+    // SETTLE-1 was ingested within the minute before this run started: seen, and not arrived late.
+    const again = await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs })
+    expect(again.windows).toEqual([])
+    // A row ingested before the last run started but visible only after it (an insert in flight then): seen now.
+    const [{ m }] = await queryRows<{ m: number }>(app.db, `SELECT toUnixTimestamp64Milli(max(mark)) AS m FROM job_marks WHERE job = 'detect:repeat_caller'`)
+    const cols = (await queryRows<{ name: string }>(app.db, `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'records' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY position`)).map((c) => c.name)
+    const expr = (c: string) => (c === 'source_id' ? `'SETTLE-2'` : c === 'ingested_at' ? `fromUnixTimestamp64Milli({m:Int64}, 'Asia/Shanghai') - toIntervalSecond(10)` : c)
+    await app.db.command({
+      query: `INSERT INTO records (${cols.join(', ')}) SELECT ${cols.map(expr).join(', ')} FROM records FINAL WHERE source_id = 'SETTLE-1'`,
+      query_params: { m: Number(m) },
+    })
+    const seen = await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs })
+    expect(holding(seen)).toHaveLength(1)
+    expect((await runDetectJob(app.db, { now: T, sink: collect().sink, settleMs })).windows).toEqual([])
+  })
+
   it('catches up the windows missed while it was not running; the unfinished window is judged once per now', async () => {
     const hr = (t: number) => Math.floor(t / HOUR) * HOUR // Shanghai hours are UTC hours
     const mn = (t: number) => Math.floor(t / MIN) * MIN
