@@ -277,7 +277,8 @@ describe('one place on both platforms (警情与诉求同地关联)', () => {
     const from = d + 5 * HOUR // not at midnight: catch-up spans start where the last run ended
     const to = d + 11 * DAY + 2 * HOUR
     // maxRecords 3: the span's read is cut, each day reads its own; 5: each day's read is cut at 5
-    for (const cfg of [DEFAULT_CROSS_PLATFORM_PLACE, { ...DEFAULT_CROSS_PLATFORM_PLACE, min110: 1, min12345: 1, minCallers12345: 1 }, { ...DEFAULT_CROSS_PLATFORM_PLACE, maxRecords: 3 }, { ...DEFAULT_CROSS_PLATFORM_PLACE, maxRecords: 5 }]) {
+    for (const cfg of [DEFAULT_CROSS_PLATFORM_PLACE, { ...DEFAULT_CROSS_PLATFORM_PLACE, min110: 1, min12345: 1, minCallers12345: 1 }, { ...DEFAULT_CROSS_PLATFORM_PLACE, maxRecords: 3 }, { ...DEFAULT_CROSS_PLATFORM_PLACE, maxRecords: 5 },
+      { ...DEFAULT_CROSS_PLATFORM_PLACE, maxRecords: 7, min110: 1, min12345: 1, minCallers12345: 1 }]) {
       const span = await detectCrossPlatformPlaces(app.db, { from, to }, cfg)
       const daily = []
       for (let t = from; t < to; t += DAY) daily.push(...await detectCrossPlatformPlaces(app.db, { from: t, to: Math.min(t + DAY, to) }, cfg))

@@ -144,7 +144,7 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
   const R = Math.max(50, cfg.radiusM) // (at least 50 m: see the cell encoding below)
   const max = Math.max(1, Math.round(cfg.maxRecords))
   const params: Record<string, unknown> = {
-    ...timeParams({ from: w.from - D, to: w.to, wfrom: w.from }), wms: w.from, max: max * subs.length + 1,
+    ...timeParams({ from: w.from - D, to: w.to, wfrom: w.from }), wms: w.from, max: subs.length > 1 ? max * subs.length + 1 : max,
     k110: nonEmpty(cfg.kinds110), x110: nonEmpty(cfg.excludeCategories110), w110: nonEmpty(cfg.words110), k12345: nonEmpty(cfg.kinds12345), g110: nonEmpty(cfg.geoCategories110),
     g12345: nonEmpty(cfg.geoCategories12345), gw12345: nonEmpty(cfg.geoWords12345), deg: R / ((Math.PI / 180) * 6_371_000),
   }
