@@ -17,7 +17,7 @@
 import type { Finding } from '../../model/finding'
 import { TRANSFER_OUT } from '../../analytics/metrics/definitions'
 import {
-  type Db, type Window, DAY, dayWindows, DT, DEFAULT_HUB_UNITS, categoryName, clip, monthsOf, num, rangeFinal, recordsQuery,
+  type Db, type Window, DAY, dayWindows, DT, DEFAULT_HUB_UNITS, categoryName, clip, eventKeys, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, timeParams, wherePrefix,
 } from './common'
 
@@ -126,15 +126,14 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
   // an event counts), so FINAL merges only their granules instead of every event of five weeks; the
   // exact tests are on the latest versions read (a move in the period, below in JavaScript).
   const candidateIds = `(SELECT record_id FROM events WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`
-  const eventKeys = `(SELECT platform, event_id FROM events WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}}
-      AND record_id IN ${candidateIds} AND type IN {handover:Array(String)})`
   // (sorted here: ORDER BY in SQL took longer than the read itself)
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
   const read = (await rows<Ev & { fp: string; event_id: string }>(db,
     `SELECT platform, record_id, event_id, toString(type) AS type, toUnixTimestamp64Milli(at) AS t, toString(from_platform) AS fp,
        toString(to_platform) AS tp, toString(from_unit) AS fu, toString(to_unit) AS tu, 0 AS bounced
      FROM events FINAL
-     WHERE ${rangeFinal('at', 'from', 'to')} AND (platform, event_id) IN ${eventKeys} AND type IN {handover:Array(String)}`, params))
+     WHERE ${rangeFinal('at', 'from', 'to')} AND ${eventKeys('from', 'to', `record_id IN ${candidateIds} AND type IN {handover:Array(String)}`)}
+       AND type IN {handover:Array(String)}`, params))
     .map((e) => ({ ...e, t: num(e.t) }))
     .sort((a, b) => cmp(a.platform, b.platform) || cmp(a.record_id, b.record_id) || a.t - b.t || cmp(a.event_id, b.event_id))
   // Per record: the instants of its moves in the period (a record is a candidate of a day with one in

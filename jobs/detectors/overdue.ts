@@ -8,7 +8,7 @@
 // time counts as done). Records received more than `lookbackDays` before as_of are not looked at.
 import type { Finding } from '../../model/finding'
 import {
-  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, departments, keysIn, monthsOf, num, rangeFinal, recordsQuery,
+  type Db, type Window, DAY, DT, DEFAULT_HUB_UNITS, categoryName, clip, departments, eventKeys, keysIn, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, timeParams, unitType,
 } from './common'
 
@@ -60,11 +60,9 @@ export async function detectOverdue(db: Db, w: Window, cfg: OverdueConfig = DEFA
                   -- only open matters' events, by primary key (keys from every version, no FINAL: a
                   -- superset, cheap; FINAL then merges their granules only): the whole lookback's events
                   -- grouped per record took most of a run
-                  AND (platform, event_id) IN (SELECT platform, event_id FROM events
-                    WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}}
-                      AND type IN ('dispatched', 'redispatched', 'unit_transfer', 'returned')
+                  AND ${eventKeys('from', 'to', `type IN ('dispatched', 'redispatched', 'unit_transfer', 'returned')
                       AND record_id IN (SELECT source_id FROM records
-                        WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND ${open}))
+                        WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}} AND ${open})`)}
                 GROUP BY platform, record_id) AS e
        ON e.platform = r.platform AND e.record_id = r.source_id
      WHERE ifNull(r.due_at < {to:${DT}}, 0)
