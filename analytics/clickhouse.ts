@@ -51,6 +51,15 @@ export function openDb(o: DbOptions): Db {
   return Object.assign(client, { mode: 'embedded' as const })
 }
 
+/**
+ * A long list of strings as one query parameter: `x IN ${inStrings('keys')}` with
+ * `{ keys: stringsParam(xs) }`. An Array(String) parameter took seconds to parse past about 36,000
+ * elements (17 s for 40,000, embedded 26.7, measured); the same keys as one JSON string took 0.2 s.
+ * Any characters are safe (JSON escapes them).
+ */
+export const inStrings = (name: string): string => `(SELECT arrayJoin(JSONExtract({${name}:String}, 'Array(String)')))`
+export const stringsParam = (xs: Iterable<string>): string => JSON.stringify([...xs])
+
 /** Run a SELECT and return its rows as objects. */
 export async function queryRows<T = Record<string, unknown>>(db: Db, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
   const rs = await db.query({ query, format: 'JSONEachRow', query_params: params })

@@ -7,6 +7,8 @@
 // Texts come from a small pool with the occasional emergency or escalation wording, so the detectors'
 // text searches have work to do; caller keys repeat so repeat callers exist.
 //
+// One record in 48 goes back to its first unit after the second returns it (A→B→A, a ping-pong).
+//
 // Then, timed:
 // - full pass: the detect job's first run at the end of the data with catch-up over the whole span
 //   (every window of every detector over 90 days), as after a first start on an existing database;
@@ -107,7 +109,7 @@ async function insertEvents(from: number, to: number, ingested: 'past' | 'now') 
     await db.command({ query: `INSERT INTO events (platform, event_id, record_id, type, at, from_platform, to_platform, from_unit, to_unit, counterpart_id, note, ingested_at)
       SELECT platform, concat(source_id, ':', e.1, ':', toString(e.3)), source_id, e.1, received_at + toIntervalSecond(e.2),
         if(e.1 = 'transfer', platform, ''), if(e.1 = 'transfer', if(platform = '12345', '110', '12345'), ''),
-        if(e.1 IN ('returned', 'unit_transfer'), unit_code, ''), if(e.1 IN ('dispatched', 'redispatched', 'signed'), if(e.3 = 2, concat(unit_code, 'B'), unit_code), ''),
+        if(e.1 IN ('returned', 'unit_transfer'), if(e.3 = 2, concat(unit_code, 'B'), unit_code), ''), if(e.1 IN ('dispatched', 'redispatched', 'signed'), if(e.3 = 2, concat(unit_code, 'B'), unit_code), ''),
         if(e.1 = 'transfer', concat(if(platform = '12345', 'J', 'G'), substring(source_id, 2), 'Z'), ''), '',
         ${ingested === 'now' ? 'now64(3)' : 'received_at + toIntervalSecond(e.2) + toIntervalMinute(1)'}
       FROM (SELECT platform, source_id, received_at, unit_code, cityHash64(source_id) AS h FROM records
@@ -115,6 +117,7 @@ async function insertEvents(from: number, to: number, ingested: 'past' | 'now') 
       ARRAY JOIN arrayFilter(x -> x.2 >= 0 AND received_at + toIntervalSecond(x.2) < toDateTime64(${end / 1000}, 3, 'Asia/Shanghai'), [
         ('accepted', 60, 1), ('dispatched', 1200, 1),
         ('returned', if(h % 12 = 0, 2400, -1), 1), ('redispatched', if(h % 12 = 0, 3000, -1), 2),
+        ('returned', if(h % 48 = 0, 3300, -1), 2), ('redispatched', if(h % 48 = 0, 3500, -1), 3),
         ('transfer', if(h % 25 = 1, 300, -1), 1),
         ('signed', if(h % 50 = 0, -1, 3600), 1), ('replied', 86400, 1), ('closed', 93600, 1)]) AS e
       SETTINGS max_partitions_per_insert_block = 0` })

@@ -11,7 +11,7 @@
 // Multi-process deployments (several processes on one ClickHouse server) will need a distributed lock
 // around the same section: a later issue.
 import type { Db } from '../clickhouse'
-import { queryRows } from '../clickhouse'
+import { inStrings, queryRows, stringsParam } from '../clickhouse'
 import { chTime } from '../../ingest/rows'
 import { CITY_WIDE, scopeSql, type Scope } from '../scope'
 import { isoShanghai } from '../metrics/window'
@@ -325,8 +325,8 @@ export class ItemStore {
     const inside = o.state ? `detect_to <= {to:${DT}}` : `detect_from >= {from:${DT}} AND detect_to <= {to:${DT}}`
     const ids = (await queryRows<{ id: string }>(this.db,
       `SELECT id FROM items FINAL WHERE kind = {kind:String} AND status = 'open' AND detect_to > toDateTime64(0, 3)
-         AND ${inside} AND fingerprint NOT IN {found:Array(String)}`,
-      { kind, from: chTime(w.from), to: chTime(w.to), found: [...found] })).map((r) => r.id)
+         AND ${inside} AND fingerprint NOT IN ${inStrings('found')}`,
+      { kind, from: chTime(w.from), to: chTime(w.to), found: stringsParam(found) })).map((r) => r.id)
     if (!ids.length) return []
     return this.mutex.run(ids, async () => {
       const rows: Row[] = []

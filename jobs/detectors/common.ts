@@ -1,14 +1,14 @@
 // Shared by the detectors: windows, literal SQL for a finding's `query`, daily series, record refs,
 // names and the routing list (from ingest/reference.ts, the one loader of reference data).
 import type { Db } from '../../analytics/clickhouse'
-import { queryRows } from '../../analytics/clickhouse'
+import { inStrings, queryRows, stringsParam } from '../../analytics/clickhouse'
 import { chTime } from '../../ingest/rows'
 import { Reference } from '../../ingest/reference'
 import type { RecordRef } from '../../model/finding'
 import { windowFinal, windowMonths } from '../../analytics/metrics/definitions'
 
 export type { Db }
-export { queryRows, chTime }
+export { queryRows, chTime, inStrings, stringsParam }
 
 /** A detection window [from, to), epoch ms. */
 export interface Window { from: number; to: number }
@@ -195,7 +195,11 @@ export function clip(s: string, max = 200): string {
 
 /** Run a query; rows as objects (re-exported for the detectors' one import). */
 export async function rows<T>(db: Db, sql: string, params: Record<string, unknown>): Promise<T[]> {
-  return queryRows<T>(db, sql, params)
+  if (process.env.PROF2) { const t = Date.now(); await queryRows(db, `SELECT count() FROM (${sql})`, params); console.log(`PROF2 count ${Date.now() - t} ms`) }
+  const t0 = Date.now()
+  const r = await queryRows<T>(db, sql, params)
+  if (process.env.PROF) console.log(`PROF ${Date.now() - t0} ms ${r.length} rows: ${sql.replace(/\s+/g, ' ').slice(0, 110)}`)
+  return r
 }
 
 /** Window bounds as query parameters (Shanghai wall clock with ms). */

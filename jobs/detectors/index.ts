@@ -87,7 +87,7 @@ export const DETECTORS: DetectorSpec[] = [
   {
     // A call over several days judges day by day from one read (see detectJurisdiction); a week per
     // call bounds the records held in memory (their events over lookbackDays).
-    name: 'jurisdiction', kind: 'jurisdiction_conflict', windowMs: HOUR, maxSpanMs: 7 * DAY,
+    name: 'jurisdiction', kind: 'jurisdiction_conflict', windowMs: HOUR, maxSpanMs: 30 * DAY,
     reach: (c) => ({ before: (c.jurisdiction.periodDays + c.jurisdiction.lookbackDays) * DAY, after: 0 }), live: true,
     run: (db, w, c) => detectJurisdiction(db, w, c.jurisdiction),
   },

@@ -18,7 +18,7 @@ import type { Finding } from '../../model/finding'
 import { TRANSFER_OUT } from '../../analytics/metrics/definitions'
 import {
   type Db, type Window, DAY, dayWindows, DT, DEFAULT_HUB_UNITS, categoryName, clip, eventKeys, monthsOf, num, rangeFinal, recordsQuery,
-  routing, rows, samplesOf, seriesOf, timeParams, wherePrefix,
+  routing, rows, samplesOf, seriesOf, stringsParam, timeParams, wherePrefix, inStrings,
 } from './common'
 
 export interface JurisdictionConfig {
@@ -126,16 +126,31 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
   // an event counts), so FINAL merges only their granules instead of every event of five weeks; the
   // exact tests are on the latest versions read (a move in the period, below in JavaScript).
   const candidateIds = `(SELECT record_id FROM events WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`
+  // Of those, the records that can show a conflict at all (a superset, from every version of their
+  // hand-overs in the read range, without FINAL): three or more dispatches to units (A→B→A needs
+  // three), `manyUnits` units, or a transfer out of a record that was itself received by a transfer
+  // (a bounce). Most records with a move are none of these (a return and one re-dispatch): reading
+  // only these keeps the FINAL read's rows few, and parsing rows cost more than reading them.
+  const flaggable = `(platform, record_id) IN (SELECT platform, record_id FROM events
+      WHERE ${monthsOf('at', 'from', 'to')} AND at >= {from:${DT}} AND at < {to:${DT}} AND record_id IN ${candidateIds} AND type IN {handover:Array(String)}
+      GROUP BY platform, record_id
+      HAVING countIf(type IN ('dispatched', 'redispatched', 'unit_transfer') AND to_unit != '' AND to_unit NOT IN {hubs:Array(String)}) >= 3
+        OR length(arrayFilter(u -> u != '' AND NOT has({hubs:Array(String)}, u), groupUniqArrayArray([
+             if(type IN ('dispatched', 'redispatched', 'unit_transfer'), toString(to_unit), ''),
+             if(type IN ('returned', 'unit_transfer'), toString(from_unit), '')]))) >= {many:UInt32}
+        OR (countIf(${TRANSFER_OUT}) > 0
+            AND (platform, record_id) IN (SELECT to_platform, counterpart_id FROM events WHERE ${TRANSFER_OUT} AND counterpart_id != '')))`
+  Object.assign(params, { hubs: cfg.hubUnits.length ? cfg.hubUnits : [''], many: Math.max(0, Math.round(cfg.manyUnits)) })
   // (sorted here: ORDER BY in SQL took longer than the read itself)
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-  const read = (await rows<Ev & { fp: string; event_id: string }>(db,
+  const read = await rows<Ev & { fp: string; event_id: string }>(db,
     `SELECT platform, record_id, event_id, toString(type) AS type, toUnixTimestamp64Milli(at) AS t, toString(from_platform) AS fp,
        toString(to_platform) AS tp, toString(from_unit) AS fu, toString(to_unit) AS tu, 0 AS bounced
      FROM events FINAL
-     WHERE ${rangeFinal('at', 'from', 'to')} AND ${eventKeys('from', 'to', `record_id IN ${candidateIds} AND type IN {handover:Array(String)}`)}
-       AND type IN {handover:Array(String)}`, params))
-    .map((e) => ({ ...e, t: num(e.t) }))
-    .sort((a, b) => cmp(a.platform, b.platform) || cmp(a.record_id, b.record_id) || a.t - b.t || cmp(a.event_id, b.event_id))
+     WHERE ${rangeFinal('at', 'from', 'to')} AND ${eventKeys('from', 'to', `${flaggable} AND type IN {handover:Array(String)}`)}
+       AND type IN {handover:Array(String)}`, params)
+  for (const e of read) e.t = num(e.t) // (in place: a spread copy per row cost more than the read)
+  read.sort((a, b) => cmp(a.platform, b.platform) || cmp(a.record_id, b.record_id) || a.t - b.t || cmp(a.event_id, b.event_id))
   // Per record: the instants of its moves in the period (a record is a candidate of a day with one in
   // that day's period), and its hand-overs from its own side (a transfer is read on the sending record).
   const moves = new Map<string, number[]>()
@@ -157,18 +172,18 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
       `SELECT to_platform AS p, counterpart_id AS r, toUnixTimestamp64Milli(min(at)) AS first_in FROM events FINAL
        WHERE ${TRANSFER_OUT} AND counterpart_id != ''
          AND (platform, event_id) IN (SELECT platform, event_id FROM events
-           WHERE ${TRANSFER_OUT} AND counterpart_id != '' AND concat(toString(to_platform), '|', counterpart_id) IN {recs:Array(String)})
-       GROUP BY p, r`, { recs: sending })).map((x) => [`${x.p}|${x.r}`, num(x.first_in)]))
+           WHERE ${TRANSFER_OUT} AND counterpart_id != '' AND concat(toString(to_platform), '|', counterpart_id) IN ${inStrings('recs')})
+       GROUP BY p, r`, { recs: stringsParam(sending) })).map((x) => [`${x.p}|${x.r}`, num(x.first_in)]))
     for (const [k, es] of byRecord) {
       const f = firstIn.get(k)
       if (f !== undefined) for (const e of es) if (e.type === 'transfer' && f < e.t) e.bounced = 1
     }
   }
-  const recs = await rows<Rec>(db,
+  // The records read (by id: the primary key's second column, so only their granules are merged).
+  const recs = byRecord.size ? await rows<Rec>(db,
     `SELECT platform, source_id, toString(category_code) AS category_code, toString(county_code) AS county_code,
        toString(unit_code) AS unit_code, toString(status) AS status, toUnixTimestamp64Milli(signed_at) AS signed
-     FROM records FINAL WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
-       WHERE ${monthsOf('at', 'wfrom', 'wto')} AND at >= {wfrom:${DT}} AND at < {wto:${DT}} AND type IN {moves:Array(String)})`, params)
+     FROM records FINAL WHERE source_id IN ${inStrings('ids')}`, { ids: stringsParam(new Set([...byRecord.values()].map((es) => es[0].record_id))) }) : []
   const recBy = new Map(recs.map((r) => [`${r.platform}|${r.source_id}`, r]))
 
   // Signing deadline (dispatch + limit) in the period, not signed by then, not done by then.
@@ -185,6 +200,12 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
   const unsignedParams = { ...params, lim: Math.round(cfg.unsignedLimitMin), limE: Math.round(cfg.unsignedLimitEmergencyMin) }
   const unsigned = await rows<{ platform: string; source_id: string; category_code: string; county_code: string; unit_code: string; received: number; deadline: number }>(db, unsignedSql, unsignedParams)
 
+  // Records no (sub-)window can flag are left out before the day-by-day judging: a window sees a slice
+  // of a record's events in time order, and every reason found in a slice is also found in the whole
+  // (a unit sequence A→B→A, a bounce, the units passed through), so a record whose whole history,
+  // judged over all time, shows nothing never shows anything.
+  const ALL_TIME = { from: -Infinity, to: Infinity }
+  const judgeable = [...byRecord].filter(([k, es]) => judgeRecord(es, recBy.get(k), ALL_TIME, cfg) !== null)
   const out: Finding[] = []
   for (const sub of subs) out.push(...judgeDay(sub, periodOf(sub)))
   return out
@@ -193,7 +214,7 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
   function judgeDay(sw: Window, period: Window): Finding[] {
     const lo = period.from - lookback
     const flagged: Flagged[] = []
-    for (const [k, all] of byRecord) {
+    for (const [k, all] of judgeable) {
       // a candidate of this window: a move in its period
       if (!(moves.get(k) ?? []).some((t) => t >= period.from && t < period.to)) continue
       const list = subs.length > 1 ? all.filter((e) => e.t >= lo && e.t < sw.to) : all

@@ -17,7 +17,7 @@
 import type { Finding } from '../../model/finding'
 import {
   type Db, type Window, DAY, DT, HOUR, MIN, alignStart, categoryName, chTime, clip, inline, monthsOf, num, rangeFinal,
-  routing, rows, samplesOf, timeParams, wherePrefix,
+  inStrings, routing, rows, samplesOf, stringsParam, timeParams, wherePrefix,
 } from './common'
 
 export interface SurgeConfig {
@@ -156,11 +156,11 @@ export async function detectSurges(db: Db, w: Window, cfg: SurgeConfig = DEFAULT
          FROM records FINAL
          WHERE ${rangeFinal('received_at', 'from', 'to')}
            AND (toUnixTimestamp64Milli(received_at) - {lo:Int64}) % {week:Int64} < {len:Int64}
-           AND concat(platform, '|', toString(category_code), '|', toString(county_code)) IN {groups:Array(String)})
+           AND concat(platform, '|', toString(category_code), '|', toString(county_code)) IN ${inStrings('groups')})
        ARRAY JOIN {shifts:Array(Int64)} AS d
-       WHERE concat(platform, '|', category_code, '|', county_code, '|', toString(h + d)) IN {slots:Array(String)})
+       WHERE concat(platform, '|', category_code, '|', county_code, '|', toString(h + d)) IN ${inStrings('slots')})
      GROUP BY platform, category_code, county_code, m`,
-    { ...params, groups: [...candidates.keys()], shifts, slots: pairs.map((p) => `${p.g}|${num(p.k)}`) })
+    { ...params, groups: stringsParam(candidates.keys()), shifts, slots: stringsParam(pairs.map((p) => `${p.g}|${num(p.k)}`)) })
   if (!counts.length) return []
   const starts = new Map((await rows<{ platform: string; first: number }>(db,
     `SELECT platform, toUnixTimestamp64Milli(min(received_at)) AS first FROM records
