@@ -195,11 +195,7 @@ export function clip(s: string, max = 200): string {
 
 /** Run a query; rows as objects (re-exported for the detectors' one import). */
 export async function rows<T>(db: Db, sql: string, params: Record<string, unknown>): Promise<T[]> {
-  if (process.env.PROF2) { const t = Date.now(); await queryRows(db, `SELECT count() FROM (${sql})`, params); console.log(`PROF2 count ${Date.now() - t} ms`) }
-  const t0 = Date.now()
-  const r = await queryRows<T>(db, sql, params)
-  if (process.env.PROF) console.log(`PROF ${Date.now() - t0} ms ${r.length} rows: ${sql.replace(/\s+/g, ' ').slice(0, 110)}`)
-  return r
+  return queryRows<T>(db, sql, params)
 }
 
 /** Window bounds as query parameters (Shanghai wall clock with ms). */

@@ -226,8 +226,11 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
     const isInc = num(r.inc) === 1
     // Segmentation only where a name can link (rows read by coordinates alone need none).
     const tp = num(r.byname) === 1 ? textPlace(r.title, r.content, true) : null
+    // (field by field: a spread of the row into a bigger object was V8's slow path, ~14 µs a row)
     const item: Item = {
-      ...r, t: num(r.t), lat, lon, idx: isInc ? ni++ : nIncAll + nc++, cell: geo ? cellOf(lat!, lon!, R) : null,
+      platform: r.platform, source_id: r.source_id, t: num(r.t), lat, lon, county: r.county, cat: r.cat, kind: r.kind, unit: r.unit,
+      title: r.title, content: r.content, caller_key: r.caller_key, inc: r.inc, geo_ok: r.geo_ok, byname: r.byname,
+      idx: isInc ? ni++ : nIncAll + nc++, cell: geo ? cellOf(lat!, lon!, R) : null,
       key: tp?.entity?.key ?? '', surface: tp?.entity?.surface ?? '', etype: tp?.entity?.type ?? '', problem: tp?.problem ?? null,
       geoOk: num(r.geo_ok) === 1,
     }
@@ -251,7 +254,7 @@ export async function detectCrossPlatformPlaces(db: Db, w: Window, cfg: CrossPla
         if (!named && !(b.cellCode !== null && day.cells.has(b.cellCode))) continue
         n++
         // read for a cell only: its text names nothing that day
-        const it = named ? b.item : (unnamed.get(b.item.idx) ?? unnamed.set(b.item.idx, { ...b.item, key: '', surface: '', etype: '', problem: null }).get(b.item.idx)!)
+        const it = named ? b.item : (unnamed.get(b.item.idx) ?? unnamed.set(b.item.idx, Object.assign({}, b.item, { key: '', surface: '', etype: '', problem: null })).get(b.item.idx)!)
         ;(b.inc ? inc : comp).push(it)
       }
     }
