@@ -391,4 +391,16 @@ describe('new topics (新兴话题)', () => {
     const quiet = await detectNewTopics(app.db, { from: dayStart(-1) + 20 * HOUR, to: dayStart(-1) + 21 * HOUR }, DEFAULT_NEW_TOPIC)
     expect(fp(quiet)).not.toContain('new_topic|e:锦绣华庭|water_outage')
   })
+
+  it('a call spanning several days gives, in order, what one call per day gives (catch-up runs span up to maxSpanMs)', async () => {
+    for (const cfg of [DEFAULT_NEW_TOPIC, { ...DEFAULT_NEW_TOPIC, minCount: 5, pMax: 1, minCallersUnseen: 2, minBaselineDays: 3 }]) {
+      const from = dayStart(-4) + 7 * HOUR // not at midnight: catch-up spans start where the last run ended
+      const to = dayStart(0) + 2 * HOUR
+      const span = await detectNewTopics(app.db, { from, to }, cfg)
+      const daily: Finding[] = []
+      for (let t = from; t < to; t += DAY) daily.push(...await detectNewTopics(app.db, { from: t, to: Math.min(t + DAY, to) }, cfg))
+      expect(daily.length).toBeGreaterThan(0)
+      expect(span).toEqual(daily)
+    }
+  })
 })

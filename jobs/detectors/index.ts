@@ -137,9 +137,10 @@ export const DETECTORS: DetectorSpec[] = [
     run: (db, w, c) => detectCrossPlatformPlaces(db, w, c.cross_platform_place),
   },
   {
-    // Hourly: each call judges the `windowHours` up to its end against the `baselineDays` before.
+    // Hourly: each call judges the `windowHours` up to its end against the `baselineDays` before; a
+    // catch-up call over several days judges each day's end (see detectNewTopics).
     // Late data also changes later windows' baselines; those are not recomputed (as for surges).
-    name: 'new_topic', kind: 'new_topic', windowMs: HOUR, maxSpanMs: DAY,
+    name: 'new_topic', kind: 'new_topic', windowMs: HOUR, maxSpanMs: 7 * DAY,
     reach: (c) => ({ before: c.new_topic.windowHours * HOUR, after: 0 }),
     run: (db, w, c) => detectNewTopics(db, w, c.new_topic),
   },

@@ -31,7 +31,7 @@
 import type { Finding } from '../../model/finding'
 import { PROBLEMS, PROBLEM_BY_KEY } from '../../analytics/hotspots/problems'
 import {
-  type Db, type Window, DAY, DT, HOUR, alignStart, categoryName, clip, countyName, monthsOf, num, rangeFinal, recordsQuery,
+  type Db, type Window, DAY, DT, HOUR, alignStart, dayWindows, categoryName, clip, countyName, monthsOf, num, rangeFinal, recordsQuery,
   routing, rows, samplesOf, seriesOf, shDay, timeParams,
 } from './common'
 import { COARSE_PARAMS, coarseNamesSql, mostCommon, textPlace } from './risk-cluster'
@@ -108,18 +108,25 @@ interface DayCounts { sig: string; counts: Map<string, number> }
 const dayCache = new WeakMap<Db, Map<string, DayCounts>>()
 const DAY_CACHE_MAX = 400
 
+interface DaySig { d: string; n: number; m: string }
+
+/** Each Shanghai day's signature in [bf, bEnd) (days bf and bEnd are midnights): rows of any version, latest ingested_at. */
+async function daySigs(db: Db, bf: number, bEnd: number): Promise<DaySig[]> {
+  return rows<DaySig>(db,
+    `SELECT toString(toDate(received_at)) AS d, count() AS n, toString(max(ingested_at)) AS m FROM records
+     WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}}
+     GROUP BY d`, timeParams({ from: bf, to: bEnd }))
+}
+
 /**
  * Topic counts per whole day of [bf, bEnd). A past day's counts change only when its data does: each
  * day's signature (rows of any version, latest ingested_at) is read without FINAL, and only days
  * whose signature changed are counted again. An hourly pass thus counts the 14 days once, not hourly.
  */
-async function baselineDays(db: Db, bf: number, bEnd: number): Promise<Map<string, Map<string, number>>> {
+async function baselineDays(db: Db, bf: number, bEnd: number, known?: DaySig[]): Promise<Map<string, Map<string, number>>> {
   const cache = dayCache.get(db) ?? dayCache.set(db, new Map()).get(db)!
   const tp = timeParams({ from: bf, to: bEnd })
-  const sigs = await rows<{ d: string; n: number; m: string }>(db,
-    `SELECT toString(toDate(received_at)) AS d, count() AS n, toString(max(ingested_at)) AS m FROM records
-     WHERE ${monthsOf('received_at', 'from', 'to')} AND received_at >= {from:${DT}} AND received_at < {to:${DT}}
-     GROUP BY d`, tp)
+  const sigs = known ? known.filter((s) => s.d >= shDay(bf) && s.d < shDay(bEnd)) : await daySigs(db, bf, bEnd)
   const stale = sigs.filter((s) => cache.get(s.d)?.sig !== `${s.n}|${s.m}`)
   if (stale.length) {
     const counted = await rows<{ d: string; topic: string; n: number }>(db,
@@ -133,19 +140,41 @@ async function baselineDays(db: Db, bf: number, bEnd: number): Promise<Map<strin
   return new Map(sigs.map((s) => [s.d, cache.get(s.d)!.counts]))
 }
 
-export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = DEFAULT_NEW_TOPIC): Promise<Finding[]> {
-  const end = w.to
-  const ps = end - Math.max(1, cfg.windowHours) * HOUR
-  // Baseline: the whole Shanghai days before the day holding the window's start.
+/** The `windowHours` up to a window's end, and the whole days of baseline before the day holding their start. */
+function spans(w: Window, cfg: NewTopicConfig) {
+  const ps = w.to - Math.max(1, cfg.windowHours) * HOUR
   const bEnd = alignStart(ps, DAY)
-  const bf = bEnd - Math.max(1, Math.round(cfg.baselineDays)) * DAY
+  return { ps, bEnd, bf: bEnd - Math.max(1, Math.round(cfg.baselineDays)) * DAY }
+}
+
+/**
+ * A call longer than a day (a catch-up run) is judged day by day, each day [s.from, s.to) as a call
+ * over it alone would judge it (the same findings, in order). The days' baselines are read once: one
+ * signature query for all of them, and the days not yet counted in one query (instead of two queries
+ * per day).
+ */
+export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = DEFAULT_NEW_TOPIC): Promise<Finding[]> {
+  const subs = dayWindows(w)
+  if (subs.length === 1) return judgeWindow(db, w, cfg)
+  const first = spans(subs[0], cfg), last = spans(subs[subs.length - 1], cfg)
+  const sigs = await daySigs(db, first.bf, last.bEnd)
+  await baselineDays(db, first.bf, last.bEnd, sigs)
+  const out: Finding[] = []
+  for (const sub of subs) out.push(...await judgeWindow(db, sub, cfg, sigs))
+  return out
+}
+
+async function judgeWindow(db: Db, w: Window, cfg: NewTopicConfig, sigs?: DaySig[]): Promise<Finding[]> {
+  const end = w.to
+  // Baseline: the whole Shanghai days before the day holding the window's start.
+  const { ps, bEnd, bf } = spans(w, cfg)
   const max = Math.max(1, Math.round(cfg.maxRecords))
   const winFrom = Math.max(w.from, ps)
   const p = { ...timeParams({ from: ps, to: end, bfrom: bf, bto: bEnd, wfrom: winFrom }), max }
 
   // Baseline days' topic counts (cached per day), and days of past: from the first stored record's day
   // on (a day counts from its first record of any version: data existed).
-  const days = await baselineDays(db, bf, bEnd)
+  const days = await baselineDays(db, bf, bEnd, sigs)
   const firstDay = [...days.keys()].sort()[0]
   const first = firstDay ? Date.parse(`${firstDay}T00:00:00+08:00`) : end
   const baseDays = Math.max(0, (bEnd - Math.max(bf, alignStart(first, DAY))) / DAY)
