@@ -52,7 +52,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const ingest = new IngestService(db, { secret: callerSecret.secret, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, log: logger })
   const metrics = new MetricsQueries(db, {
     responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN,
-    responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE,
+    responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE, targets: cfg.METRIC_TARGETS,
   })
   const jobs = redis ? await startJobs({
     redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,

@@ -9,6 +9,12 @@ const bool = z
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
 
 import { weakSecretReason } from './ingest/secret'
+import { metricDefs } from './analytics/metrics/definitions'
+
+// A metric's target and the level below which it warns (rates: 0–1; the warning at or below the target).
+const MetricTargets = z.record(z.string().regex(/^[a-z0-9_]+$/, 'a metric id'), z.object({
+  target: z.number().finite(), warn: z.number().finite().optional(),
+}).strict().refine((t) => t.warn === undefined || t.warn <= t.target, 'warn must not be above target'))
 
 export const ConfigSchema = z
   .object({
@@ -57,6 +63,21 @@ export const ConfigSchema = z
     // A rate whose judged records carry the timestamps it needs less often than this shows no value
     // ("no data") instead of a rate computed from the few that do.
     METRICS_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.8),
+    // Targets and warning thresholds of metrics, shown with them (configuration, never official):
+    // JSON {"<metric id>": {"target": 0.9, "warn": 0.85}}; ids are checked against the registry at start.
+    METRIC_TARGETS: z
+      .string()
+      .default('{}')
+      .transform((s, ctx) => {
+        let raw: unknown
+        try { raw = JSON.parse(s) } catch { ctx.addIssue({ code: 'custom', message: 'not JSON: {"<metric id>": {"target": 0.9, "warn": 0.85}}' }); return {} }
+        const p = MetricTargets.safeParse(raw)
+        if (!p.success) { ctx.addIssue({ code: 'custom', message: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return {} }
+        const known = new Set(metricDefs({ responseLimit12345Min: 1, responseLimit110Min: 1 }).map((d) => d.id))
+        const unknown = Object.keys(p.data).filter((id) => !known.has(id))
+        if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown metric ids: ${unknown.join(', ')} (see GET /api/metrics/definitions)` })
+        return p.data
+      }),
     DEMO: bool.default(true),
     // Role of requests without credentials: 'none' refuses them (all but health and the dashboard files).
     // Default: 'wall' (whole city) in demo mode so the demo dashboard shows at once, else 'none'.

@@ -109,6 +109,12 @@ export const MetricDefinition = z.object({
   distinct_sql: z.string().nullable(), // counted distinct among numerator rows, when set
   not_recorded_sql: z.string().nullable(), pending_sql: z.string().nullable(), // coverage parts, when the rate has them
   policies: z.array(z.string()), // ids into Definitions.policies
+  // Bumped on every change of the definition (analytics/metrics/versions.json), with the day it changed.
+  version: z.number().int(), version_changed: z.string(),
+  // The instant that places a row in a period: records by received_at, events by at.
+  period_by: z.enum(['received_at', 'at']),
+  // From METRIC_TARGETS (configuration, never official): below `warn` is a warning, below `target` short of it.
+  target: z.number().nullable(), warn: z.number().nullable(),
 })
 export const Policy = z.object({ id: z.string(), text: z.string(), setting: z.string().nullable() })
 export const Definitions = z.object({

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { launchChromium } from './helpers/browser'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
 import { Simulator } from '../ingest/simulator/simulator'
-import { Overview } from '../model/api'
+import { Definitions, Overview } from '../model/api'
 import { formatMetric } from '../web/src/format'
 
 let app: TestApp
@@ -62,6 +62,29 @@ describe('dashboard', () => {
     await page.waitForTimeout(500)
     mkdirSync('.tmp', { recursive: true })
     await page.screenshot({ path: '.tmp/dashboard.png' })
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('shows the metric dictionary: every metric of the API with its version and formula', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    const wall = (await app.tokens.create({ role: 'wall', name: 'browser test dictionary' })).token
+    await page.goto(`${app.url}/#token=${wall}`)
+    await page.locator('[data-kpi="volume_12345"]').first().waitFor({ timeout: 30_000 })
+    await page.evaluate(() => { location.hash = '#/dictionary' })
+    await page.locator('[data-testid="dictionary-metric"]').first().waitFor({ timeout: 30_000 })
+    const defs = Definitions.parse((await getJson(app, '/api/metrics/definitions')).body)
+    expect(await page.locator('[data-testid="dictionary-row"]').count()).toBe(defs.metrics.length)
+    const sections = await page.locator('[data-testid="dictionary-metric"]').allTextContents()
+    expect(sections.length).toBe(defs.metrics.length)
+    defs.metrics.forEach((m, i) => {
+      expect(sections[i], m.id).toContain(m.formula)
+      expect(sections[i]).toContain(`v${m.version}`)
+      expect(sections[i]).toContain(m.numerator_sql.trim().slice(0, 40))
+    })
+    await page.screenshot({ path: '.tmp/dictionary.png' })
     expect(errors).toEqual([])
     await page.close()
   })

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
+import { dictionaryMarkdown } from '../metrics/dictionary'
 import { SharedCache } from './shared-cache'
 import { parseWindow, parseAsOf } from '../metrics/window'
 import { scopeOf } from './access/guard'
@@ -43,6 +44,9 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       return cache.get(`${scopeKey(scope)}|${windowKey('by-region', { ...p.data, bucket: 'day' })}`, () => q.byRegion(w, p.data.platform, asOf, scope))
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
+    // The metric dictionary as Markdown, under the settings in force (docs/metric-dictionary.md: the defaults).
+    app.get('/api/metrics/dictionary.md', async (_req, reply) =>
+      reply.type('text/markdown; charset=utf-8').send(dictionaryMarkdown(q.definitions())))
     app.get('/api/trace/:platform/:id', async (req, reply) => {
       const p = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) }).safeParse(req.params)
       if (!p.success) return reply.code(400).send(bad('platform must be 12345 or 110, id a source record id'))

@@ -33,6 +33,8 @@ export interface MetricParams {
   responseExclude110Kinds?: string[]
   /** Below this coverage a rate shows no value (METRICS_MIN_COVERAGE). */
   minCoverage?: number
+  /** Targets and warning thresholds per metric id (METRIC_TARGETS): configuration, never official. */
+  targets?: Record<string, { target: number; warn?: number }>
 }
 
 export const DEFAULT_EXCLUDE_110_KINDS = ['non_police', 'invalid_alarm', 'consult_only']

@@ -7,6 +7,7 @@ import {
   metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE,
   type MetricDef, type MetricParams,
 } from './definitions'
+import { metricVersions } from './versions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { toValue, sumRows, type AggRow } from './values'
 import { chTime } from '../../ingest/rows'
@@ -42,6 +43,8 @@ export class MetricsQueries {
   private readonly derived: string
   private readonly minCoverage: number
 
+  private readonly versions = metricVersions()
+
   constructor(readonly db: Db, private readonly p: MetricParams) {
     this.defs = metricDefs(p)
     this.recordDefs = this.defs.filter((d) => d.source === 'records')
@@ -65,6 +68,9 @@ export class MetricsQueries {
         id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, platform: d.platform, source: d.source, formula: d.formula,
         numerator_sql: d.num, denominator_sql: d.den ?? null, distinct_sql: d.distinct ?? null,
         not_recorded_sql: d.coverage?.not_recorded ?? null, pending_sql: d.coverage?.pending ?? null, policies: d.policies,
+        version: this.versions[d.id]?.version ?? 0, version_changed: this.versions[d.id]?.changed ?? '',
+        period_by: d.source === 'records' ? 'received_at' as const : 'at' as const,
+        target: this.p.targets?.[d.id]?.target ?? null, warn: this.p.targets?.[d.id]?.warn ?? null,
       })),
     }
   }

@@ -39,6 +39,7 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', path: '/api/metrics/overview', allow: READERS, scope: 'region' },
   { method: 'GET', path: '/api/metrics/by-region', allow: READERS, scope: 'region' },
   { method: 'GET', path: '/api/metrics/definitions', allow: READERS, scope: 'none' },
+  { method: 'GET', path: '/api/metrics/dictionary.md', allow: READERS, scope: 'none' },
   // bounce_daily is computed per day and category for the whole city: no county breakdown to scope by.
   { method: 'GET', path: '/api/metrics/bounces', allow: READERS, scope: 'city' },
   { method: 'GET', path: '/api/hotspots', allow: READERS, scope: 'region' },
