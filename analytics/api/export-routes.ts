@@ -19,12 +19,12 @@ export const EXPORT_COLUMNS = [
   'callback_solved', 'satisfaction_first', 'satisfaction_final', 'confidential', 'version',
 ] as const
 
-const Query = z.object({ from: z.string().optional(), to: z.string().optional(), platform: z.enum(['12345', '110']).optional() })
+export const ExportQuery = z.object({ from: z.string().optional(), to: z.string().optional(), platform: z.enum(['12345', '110']).optional() })
 
 export function exportRoutes(db: Db, pageRows = 50_000) {
   return async function plugin(app: FastifyInstance) {
     app.get('/api/export/records', async (req, reply) => {
-      const q = Query.safeParse(req.query)
+      const q = ExportQuery.safeParse(req.query)
       if (!q.success) return reply.code(400).send({ error: 'platform must be 12345 or 110' })
       const w = parseWindow(q.data, Date.now(), 1)
       if (w.to - w.from > MAX_DAYS * 86_400_000) return reply.code(400).send({ error: `window longer than ${MAX_DAYS} days: export month by month` })

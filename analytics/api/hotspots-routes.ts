@@ -17,7 +17,7 @@ export const HOTSPOT_DEFAULT_DAYS = 7
 const MAX_DAYS = 92
 export const HOTSPOT_CACHE_MS = 30_000
 
-const Query = z.object({
+export const HotspotsQuery = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(10),
@@ -51,7 +51,7 @@ export function hotspotsRoutes(db: Db, cacheMs = 2000) {
   const cache = new SharedCache(cacheMs === 0 ? 0 : Math.max(cacheMs, HOTSPOT_CACHE_MS))
   return async function plugin(app: FastifyInstance) {
     app.get('/api/hotspots', async (req, reply) => {
-      const p = Query.safeParse(req.query)
+      const p = HotspotsQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send({ error: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
       const w = parseWindow(p.data, Date.now(), HOTSPOT_DEFAULT_DAYS)
       if (w.to - w.from > MAX_DAYS * 86_400_000) return reply.code(400).send({ error: `window longer than ${MAX_DAYS} days` })

@@ -24,7 +24,7 @@ const listOf = (allowed: readonly string[] | RegExp, name: string) => z.string()
   return vs
 })
 
-const ListQuery = z.object({
+export const ItemListQuery = z.object({
   kind: listOf(FINDING_KINDS, 'kind'),
   severity: listOf(SEVERITIES, 'severity'),
   status: listOf(STATUSES, 'status'),
@@ -34,12 +34,18 @@ const ListQuery = z.object({
   order: z.enum(['severity', 'recent']).default('severity'),
 })
 
-const Transition = z.object({
+export const ItemTransition = z.object({
   action: z.enum(ACTIONS),
   expected_version: z.number().int().min(1),
   reason: z.string().max(2000).optional(),
   decision: z.unknown().optional(),
 })
+
+export const AgendaQuery = z.object({
+  ids: listOf(ITEM_ID, 'ids'),
+  format: z.enum(['md', 'html']).default('md'),
+})
+export const ImpactQuery = z.object({ as_of: z.string().max(40).optional() })
 
 const issues = (e: z.ZodError) => e.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')
 
@@ -50,7 +56,7 @@ export function itemsRoutes(db: Db) {
     const validId = (id: string) => ITEM_ID.test(id)
 
     app.get('/api/items', async (req, reply) => {
-      const q = ListQuery.safeParse(req.query)
+      const q = ItemListQuery.safeParse(req.query)
       if (!q.success) return bad(reply, issues(q.error))
       const items = await store.list(q.data, scopeOf(req))
       return { items }
@@ -68,10 +74,7 @@ export function itemsRoutes(db: Db) {
     })
 
     app.get('/api/items/agenda', async (req, reply) => {
-      const q = z.object({
-        ids: listOf(ITEM_ID, 'ids'),
-        format: z.enum(['md', 'html']).default('md'),
-      }).safeParse(req.query)
+      const q = AgendaQuery.safeParse(req.query)
       if (!q.success) return bad(reply, issues(q.error))
       const scope = scopeOf(req)
       // Without ids: the items under review (the meeting's queue).
@@ -93,7 +96,7 @@ export function itemsRoutes(db: Db) {
 
     app.get('/api/items/:id/impact', async (req, reply) => {
       const { id } = req.params as { id: string }
-      const q = z.object({ as_of: z.string().max(40).optional() }).safeParse(req.query)
+      const q = ImpactQuery.safeParse(req.query)
       if (!q.success) return bad(reply, issues(q.error))
       if (!validId(id)) return reply.code(404).send({ error: `no item ${id.slice(0, 40)}` })
       const scope = scopeOf(req)
@@ -106,7 +109,7 @@ export function itemsRoutes(db: Db) {
 
     app.post('/api/items/:id/transition', async (req, reply) => {
       const { id } = req.params as { id: string }
-      const b = Transition.safeParse(req.body)
+      const b = ItemTransition.safeParse(req.body)
       if (!b.success) return bad(reply, `body { action, expected_version, reason?, decision? }: ${issues(b.error)}`)
       const p = req.principal
       const who = { actor: p?.id ?? '', role: p?.role ?? '' }

@@ -9,7 +9,7 @@ import { parseWindow, parseAsOf } from '../metrics/window'
 import { scopeOf } from './access/guard'
 import { scopeKey } from '../scope'
 
-const WindowQuery = z.object({
+export const WindowQuery = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
   bucket: z.enum(['day', 'hour']).default('day'),
@@ -17,6 +17,9 @@ const WindowQuery = z.object({
   // The instant limits are judged at; also the default window's end. Explicit → reproducible.
   as_of: z.string().optional(),
 })
+
+export const TraceParams = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) })
+export const BouncesQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) })
 
 // The cache key holds the parsed, known parameters only (in a fixed order): an unknown parameter such
 // as `&nocache=N`, or the same parameters in another order, cannot force a new computation.
@@ -48,14 +51,14 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
     app.get('/api/metrics/dictionary.md', async (_req, reply) =>
       reply.type('text/markdown; charset=utf-8').send(dictionaryMarkdown(q.definitions())))
     app.get('/api/trace/:platform/:id', async (req, reply) => {
-      const p = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) }).safeParse(req.params)
+      const p = TraceParams.safeParse(req.params)
       if (!p.success) return reply.code(400).send(bad('platform must be 12345 or 110, id a source record id'))
       await app.audit.record({ actor: req.principal?.id ?? '', role: req.principal?.role ?? '', address: req.ip, action: 'trace.read', target: `${p.data.platform}:${p.data.id}`, outcome: 'ok' })
       const t = await traceMatter(q.db, p.data.platform, p.data.id, scopeOf(req), { confidentialText: req.principal?.role === 'admin' })
       return t.records.length || t.events.length ? t : reply.code(404).send(bad(`no record ${p.data.platform}:${p.data.id}`))
     })
     app.get('/api/metrics/bounces', async (req, reply) => {
-      const p = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) }).safeParse(req.query)
+      const p = BouncesQuery.safeParse(req.query)
       if (!p.success) return reply.code(400).send(bad('days: an integer 1..366'))
       return cache.get(JSON.stringify(['bounces', p.data.days]), () => q.bounces(p.data.days))
     })

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
 
-const Query = z.object({
+export const QuarantineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   per_request: z.coerce.number().int().min(1).max(500).default(20),
   request_id: z.string().uuid().optional(),
@@ -16,7 +16,7 @@ const Query = z.object({
 export function quarantineRoutes(db: Db) {
   return async function plugin(app: FastifyInstance) {
     app.get('/api/ingest/quarantine', async (req, reply) => {
-      const q = Query.safeParse(req.query)
+      const q = QuarantineQuery.safeParse(req.query)
       if (!q.success) return reply.code(400).send({ error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
       // Quarantined lines have no region: admin sees all, any other caller (a source) only what it sent.
       const own = req.principal?.role === 'admin' ? null : req.principal?.id ?? '\u0000nobody'

@@ -1,4 +1,5 @@
 // The HTTP server: health, ingest, metrics, quarantine review, and the built dashboard.
+import { API_VERSION, openApiDocument } from './openapi'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import fastifyCookie from '@fastify/cookie'
@@ -98,6 +99,10 @@ export async function buildServer(d: ServerDeps): Promise<FastifyInstance> {
     const serving = checks.clickhouse === 'ok'
     return reply.code(serving ? 200 : 503).send({ ok, serving, checks, ingested: d.ingest.totals })
   })
+
+  // The API's own description (OpenAPI 3.1, generated from the schemas the routes validate with).
+  const apiDoc = openApiDocument(API_VERSION)
+  app.get('/api/docs', async () => apiDoc)
 
   await app.register(ingestRoutes(d.ingest, sendScopeOf))
   await app.register(metricsRoutes(d.metrics, d.metricsCacheMs))

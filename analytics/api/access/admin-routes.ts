@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { ROLES } from './route-table'
 import type { TokenStore } from './tokens'
 
-const Create = z.object({
+export const NewToken = z.object({
   role: z.enum(ROLES),
   regions: z.array(z.string().max(12)).max(50).optional(),
   platforms: z.array(z.string().max(8)).max(2).optional(),
@@ -13,11 +13,13 @@ const Create = z.object({
   expires_days: z.number().positive().max(3650).optional(),
 })
 
+export const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(500), action: z.string().max(64).optional() })
+
 export function adminRoutes(tokens: TokenStore) {
   return async function plugin(app: FastifyInstance) {
     app.get('/api/admin/tokens', async () => ({ tokens: await tokens.list() }))
     app.post('/api/admin/tokens', async (req, reply) => {
-      const b = Create.safeParse(req.body)
+      const b = NewToken.safeParse(req.body)
       if (!b.success) return reply.code(400).send({ error: b.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
       try {
         const { token, info } = await tokens.create({ role: b.data.role, regions: b.data.regions, platforms: b.data.platforms, name: b.data.name, expiresDays: b.data.expires_days })
@@ -30,7 +32,7 @@ export function adminRoutes(tokens: TokenStore) {
     })
     // The audit trail, newest first. Read-only: nothing in the API writes to it but the audited actions.
     app.get('/api/audit', async (req, reply) => {
-      const q = z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(500), action: z.string().max(64).optional() }).safeParse(req.query)
+      const q = AuditQuery.safeParse(req.query)
       if (!q.success) return reply.code(400).send({ error: 'limit: 1..10000; action: an action name' })
       return { rows: await app.audit.list(q.data) }
     })

@@ -7,8 +7,10 @@ import { FailureLimiter, type OneTimeLinks, type SessionStore, type UserStore } 
 import { SESSION_COOKIE, WALL_COOKIE, readSigned, setSigned, clear } from './cookies'
 import type { TokenStore } from './tokens'
 
-const SignIn = z.object({ username: z.string().max(64), password: z.string().max(1024) })
-const NewUser = z.object({ username: z.string().max(64), password: z.string().max(1024), role: z.enum(ROLES), regions: z.array(z.string().max(12)).max(50).optional() })
+export const SignIn = z.object({ username: z.string().max(64), password: z.string().max(1024) })
+export const NewUser = z.object({ username: z.string().max(64), password: z.string().max(1024), role: z.enum(ROLES), regions: z.array(z.string().max(12)).max(50).optional() })
+export const LinkCode = z.object({ code: z.string().min(1).max(200) })
+export const NewPassword = z.object({ password: z.string().max(1024) })
 
 export interface AuthDeps { users: UserStore; sessions: SessionStore; tokens: TokenStore; links?: OneTimeLinks; limiter?: FailureLimiter }
 
@@ -40,7 +42,7 @@ export function authRoutes({ users, sessions, tokens, links, limiter = new Failu
 
     // The demo admin's one-time sign-in link (`#signin=CODE`, printed in the log at a demo start).
     app.post('/api/auth/link', async (req, reply) => {
-      const b = z.object({ code: z.string().min(1).max(200) }).safeParse(req.body)
+      const b = LinkCode.safeParse(req.body)
       if (!b.success) return fail(reply, 400, 'send {"code": …}')
       const principal = links?.consume(b.data.code) ?? null
       if (!principal) {
@@ -104,7 +106,7 @@ export function authRoutes({ users, sessions, tokens, links, limiter = new Failu
     })
     app.post('/api/admin/users/:username/password', async (req, reply) => {
       const u = (req.params as { username: string }).username
-      const b = z.object({ password: z.string().max(1024) }).safeParse(req.body)
+      const b = NewPassword.safeParse(req.body)
       if (!b.success) return fail(reply, 400, 'send {"password": …}')
       try {
         const ok = await users.passwd(u, b.data.password)

@@ -27,6 +27,8 @@ const READERS = ['admin', 'leader', 'member', 'evaluator', 'wall'] as const
 export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', path: '/healthz', allow: 'public', scope: 'none' },
   { method: 'GET', path: '/readyz', allow: 'public', scope: 'none' },
+  // The API's description (OpenAPI): no data in it.
+  { method: 'GET', path: '/api/docs', allow: 'public', scope: 'none' },
   // The built dashboard (HTML, JS, CSS, map data): public files; the data they show is not.
   { method: 'GET', path: '/', allow: 'public', scope: 'none' },
   { method: 'GET', path: '/*', allow: 'public', scope: 'none', example: '/geo/zhengzhou.json' },
