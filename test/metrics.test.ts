@@ -72,13 +72,45 @@ function decisionsDay(): { records: RecordInput[]; events: EventInput[] } {
   return { records, events }
 }
 
+// The indicator day: on-time closure, direct answers, non-police share and diversion (worked out below).
+const DZ = shanghaiDate(-40), DZ5 = shanghaiDate(-35), DZ20 = shanghaiDate(-20)
+function indicatorsDay(): { records: RecordInput[]; events: EventInput[] } {
+  const d = DZ
+  const g = (id: string, o: Partial<RecordInput>) => record({ source_id: `DZ-G-${id}`, county_code: '410102', received_at: at(`${d}T08:00`), updated_at: at(`${d}T20:00`), dispatched_at: at(`${d}T08:10`), ...o })
+  const j = (id: string, o: Partial<RecordInput>) => record({ source_id: `DZ-J-${id}`, platform: '110', county_code: '410103', received_at: at(`${d}T09:00`), updated_at: at(`${d}T20:00`), status: 'closed', closed_at: at(`${d}T10:00`), kind: 'crime', ...o })
+  return {
+    records: [
+      // closed before due (twice), closed after due, open past due, open before due, closed without a time, no due, handed over
+      g('ONTIME1', { status: 'closed', due_at: at(`${d}T18:00`), closed_at: at(`${d}T12:00`) }),
+      g('ONTIME2', { status: 'closed', due_at: at(`${d}T18:00`), closed_at: at(`${d}T18:00`) }), // exactly at due: on time
+      g('LATE', { status: 'closed', due_at: at(`${d}T10:00`), closed_at: at(`${d}T11:00`) }),
+      g('OVERDUE', { status: 'handling', due_at: at(`${d}T10:30`) }),
+      g('PENDING', { status: 'handling', due_at: at(`${DZ20}T10:00`) }),
+      g('NOSTAMP', { status: 'closed', due_at: at(`${d}T18:00`) }),
+      g('NODUE', { status: 'closed', closed_at: at(`${d}T12:00`) }),
+      g('HANDED', { status: 'transferred_out', due_at: at(`${d}T10:00`), dispatched_at: undefined }),
+      // answered without dispatch (closed; replied), and not decided yet
+      g('DIRECT1', { status: 'closed', closed_at: at(`${d}T08:05`), dispatched_at: undefined }),
+      g('DIRECT2', { status: 'replied', replied_at: at(`${d}T08:05`), dispatched_at: undefined }),
+      g('UNDECIDED', { status: 'received', dispatched_at: undefined }),
+      // 110: three non-police calls (two handed to 12345), a crime, a traffic call
+      j('NP1', { kind: 'non_police', status: 'transferred_out', closed_at: undefined }),
+      j('NP2', { kind: 'non_police', status: 'transferred_out', closed_at: undefined }),
+      j('NP3', { kind: 'non_police' }),
+      j('CR', { kind: 'crime' }),
+      j('TR', { kind: 'traffic' }),
+    ],
+    events: [],
+  }
+}
+
 let app: TestApp
 beforeAll(async () => {
   // No shared answers between requests: repeated requests must be recomputed to show they agree.
   app = await startTestApp({ METRICS_CACHE_MS: '0' })
-  for (const { records, events } of [knownDay(), decisionsDay()]) {
+  for (const { records, events } of [knownDay(), decisionsDay(), indicatorsDay()]) {
     expect((await post(app, 'records', ndjson(records))).body.rejected).toBe(0)
-    expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
+    if (events.length) expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
   }
 })
 afterAll(async () => { await app?.stop() })
@@ -145,6 +177,28 @@ describe('GET /api/metrics/overview', () => {
     const bad = await getJson(app, '/api/metrics/overview?as_of=soon')
     expect(bad.status).toBe(400)
     expect(bad.body.error).toMatch(/as_of/)
+  })
+})
+
+describe('the indicator set (issue 8)', () => {
+  it('on-time closure counts open overdue orders; direct answers leave undecided ones out; non-police share and diversion', async () => {
+    const m = (await overview(`from=${DZ}&to=${DZ}&${asOf(at(`${DZ5}T12:00`))}`)).metrics
+    // closed on time ONTIME1 ONTIME2; late LATE; overdue OVERDUE; NOSTAMP not recorded; PENDING pending; NODUE, HANDED not judged
+    expect(parts(m.ontime_closure_rate_12345)).toEqual([2, 4])
+    expect(m.ontime_closure_rate_12345.value).toBeCloseTo(0.5)
+    expect(m.ontime_closure_rate_12345.coverage).toEqual({ judged: 6, measured: 4, not_recorded: 1, pending: 1, ratio: 0.8, min: 0.8 })
+    // dispatched: ONTIME1 ONTIME2 LATE OVERDUE PENDING NOSTAMP NODUE (7); answered without dispatch: DIRECT1 DIRECT2
+    expect(parts(m.direct_answer_rate_12345)).toEqual([2, 9])
+    expect(parts(m.non_police_share_110)).toEqual([3, 5])
+    expect(parts(m.diversion_rate_110)).toEqual([2, 3])
+    // a day later nothing changes but the pending order stays pending (its due is two weeks away)
+    const later = (await overview(`from=${DZ}&to=${DZ}&${asOf(at(`${DZ5}T13:00`))}`)).metrics
+    expect(later.ontime_closure_rate_12345.coverage?.pending).toBe(1)
+    // judged before OVERDUE's due: it is pending, not overdue (and coverage 3/4 is below the minimum: no value)
+    const early = (await overview(`from=${DZ}&to=${DZ}&${asOf(at(`${DZ}T10:15`))}`)).metrics
+    expect(parts(early.ontime_closure_rate_12345)).toEqual([2, 3])
+    expect(early.ontime_closure_rate_12345.coverage).toMatchObject({ pending: 2, not_recorded: 1 })
+    expect(early.ontime_closure_rate_12345.value).toBeNull()
   })
 })
 

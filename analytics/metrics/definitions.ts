@@ -73,6 +73,14 @@ export function policies(p: MetricParams): { id: string; text: string; setting: 
       text: '跨平台转办按发出方上报的 transfer 事件计一次；接收方的记录不是第二次转办 (a cross-platform transfer counts once, on the event the sending platform reports)' },
     { id: 'bounces', setting: null,
       text: '来回转办：某记录此前由对方平台转入，后又转回对方。“来回转办次数”数转办事件，“来回转办事项数”数被转回的记录（去重） (a bounce sends back a record that earlier arrived by transfer from the other platform; bounce transfers count events, bounced records count distinct sending records)' },
+    { id: 'closure_clock', setting: null,
+      text: '按时办结以记录的办结时限 due_at 为准：办结时间 closed_at 不晚于 due_at 为按时；无 due_at 的不评判；已办结却无办结时间的算“未记录”，不进分母；未办结且截至 as_of 已过 due_at 的算超期（进分母），未过的算“待定” (on-time closure is judged against the record\'s own due_at: closed_at at or before it is on time; records without due_at are not judged; closed without closed_at = not recorded, left out; still open past due_at as of as_of = overdue, counted; still open before it = pending, left out)' },
+    { id: 'non_police', setting: null,
+      text: '非警务警情：110 警单中类别 kind = non_police 的（含已分流到 12345 的） (non-police incidents: 110 records of kind non_police, including those diverted to 12345)' },
+    { id: 'diversion', setting: null,
+      text: '分流：非警务警情已转出到 12345（状态 transferred_out） (diverted: a non-police incident handed to 12345, status transferred_out)' },
+    { id: 'direct_answer', setting: null,
+      text: '直接答复：12345 工单未派单（无 dispatched_at）即已答复或办结；既未派单也未答复办结的尚未定，不进分母；已转出到 110 的不评判 (a direct answer: a 12345 order replied to or closed without being dispatched; orders neither dispatched nor answered yet are undecided and left out; orders handed to 110 are not judged)' },
     { id: 'platform_filter', setting: null,
       text: 'platform= 同时筛选记录（按记录平台）与事件（按发出平台） (platform= filters records by their platform and events by the sending platform)' },
     { id: 'regions', setting: null,
@@ -89,6 +97,11 @@ const IN_SCOPE = "status != 'transferred_out'"
 const SATISFIED = "('satisfied', 'basically_satisfied')"
 // Only a callback that reached the citizen yields an answer that is theirs (a missed call rates nothing).
 const CONTACTED = 'callback_contacted = 1'
+
+// On-time closure judges 12345 orders in scope that carry their own deadline.
+const CLOSURE = `platform = '12345' AND ${IN_SCOPE} AND due_at IS NOT NULL`
+// Replied to or closed (by stamp or by status).
+const ANSWERED = `(replied_at IS NOT NULL OR closed_at IS NOT NULL OR status IN ('replied', 'closed'))`
 
 /** A cross-platform transfer, counted once: on the event the sending platform reports. */
 export const TRANSFER_OUT = "type = 'transfer' AND platform = from_platform"
@@ -235,6 +248,25 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       formula: '记录数（去重）：窗口内至少被转回一次的发出记录 (distinct sending records with at least one bounce transfer in the window)',
       policies: ['window', 'transfer_once', 'bounces', 'platform_filter', 'regions'] },
     ...SCOPES.flatMap(rates),
+    { id: 'ontime_closure_rate_12345', label: '12345 按时办结率', label_en: '12345 on-time closure rate', unit: 'ratio', platform: '12345', source: 'records',
+      num: `${CLOSURE} AND closed_at IS NOT NULL AND closed_at <= due_at`,
+      den: `${CLOSURE} AND (closed_at IS NOT NULL OR (status != 'closed' AND due_at <= ${AS_OF}))`,
+      coverage: { not_recorded: `${CLOSURE} AND closed_at IS NULL AND status = 'closed'`, pending: `${CLOSURE} AND closed_at IS NULL AND status != 'closed' AND due_at > ${AS_OF}` },
+      formula: '按时办结数 / (按时办结数 + 超期办结数 + 截至 as_of 未办结且已超过办结时限数)；时限为记录的 due_at (closed on time / (closed on time + closed late + still open past due_at as of as_of); the limit is the record\'s due_at)',
+      policies: ['window', 'per_platform', 'response_scope_12345', 'closure_clock', 'coverage', 'as_of', 'platform_filter', 'regions'] },
+    { id: 'direct_answer_rate_12345', label: '12345 直接答复率', label_en: '12345 direct-answer rate', unit: 'ratio', platform: '12345', source: 'records',
+      num: `platform = '12345' AND ${IN_SCOPE} AND dispatched_at IS NULL AND ${ANSWERED}`,
+      den: `platform = '12345' AND ${IN_SCOPE} AND (dispatched_at IS NOT NULL OR ${ANSWERED})`,
+      formula: '未派单即答复或办结数 / (已派单数 + 未派单即答复或办结数) (replied to or closed without dispatch / (dispatched + replied to or closed without dispatch))',
+      policies: ['window', 'per_platform', 'direct_answer', 'platform_filter', 'regions'] },
+    { id: 'non_police_share_110', label: '110 非警务警情占比', label_en: '110 non-police share', unit: 'ratio', platform: '110', source: 'records',
+      num: `platform = '110' AND kind = 'non_police'`, den: `platform = '110'`,
+      formula: '非警务警情数 / 110 警单数 (110 records of kind non_police / 110 records)',
+      policies: ['window', 'per_platform', 'non_police', 'platform_filter', 'regions'] },
+    { id: 'diversion_rate_110', label: '110 非警务分流率', label_en: '110 diversion rate (to 12345)', unit: 'ratio', platform: '110', source: 'records',
+      num: `platform = '110' AND kind = 'non_police' AND status = 'transferred_out'`, den: `platform = '110' AND kind = 'non_police'`,
+      formula: '已分流到 12345 的非警务警情数 / 非警务警情数 (non-police incidents handed to 12345 / non-police incidents)',
+      policies: ['window', 'per_platform', 'non_police', 'diversion', 'platform_filter', 'regions'] },
   ]
 }
 

@@ -56,9 +56,38 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
   }
   for (const base of ['response_rate', 'resolution_rate', 'satisfaction_rate', 'satisfaction_first_rate'])
     for (const id of [base, `${base}_12345`, `${base}_110`]) rates.set(id, tally())
+  const own = ['ontime_closure_rate_12345', 'direct_answer_rate_12345', 'non_police_share_110', 'diversion_rate_110']
+  for (const id of own) rates.set(id, tally())
   const good = (x: string | null | undefined) => x === 'satisfied' || x === 'basically_satisfied'
   for (const r of records) {
     const handedOver = r.status === 'transferred_out'
+    // 110: the non-police share of all calls; of non-police calls, those handed to 12345 (diverted).
+    if (r.platform === '110') {
+      const share = rates.get('non_police_share_110')!
+      share.d++
+      if (r.kind === 'non_police') {
+        share.n++
+        const div = rates.get('diversion_rate_110')!
+        div.d++
+        if (handedOver) div.n++
+      }
+    }
+    if (r.platform === '12345' && !handedOver) {
+      // Direct answers: replied to or closed without being dispatched; undecided orders left out.
+      const answered = r.replied_at != null || r.closed_at != null || r.status === 'replied' || r.status === 'closed'
+      const direct = rates.get('direct_answer_rate_12345')!
+      if (r.dispatched_at != null) direct.d++
+      else if (answered) { direct.d++; direct.n++ }
+      // On-time closure against the record's own due_at.
+      if (r.due_at != null) {
+        const due = t(r.due_at)!, closed = t(r.closed_at)
+        const c = rates.get('ontime_closure_rate_12345')!
+        if (closed !== null) { c.d++; if (closed <= due) c.n++ } // closed: on time or late
+        else if (r.status === 'closed') c.nr++ // closed without a closing time: not recorded
+        else if (due <= asOf) c.d++ // still open past due: overdue, a miss
+        else c.p++ // still open before due: pending
+      }
+    }
     // Response scope: 12345 orders dispatched to a unit; 110 calls except excluded kinds no police were sent to.
     const judged = !handedOver && (r.platform === '12345'
       ? r.dispatched_at != null
@@ -86,7 +115,7 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
   const out = new Map<string, RefValue>()
   for (const [id, n] of counts) out.set(id, { value: n, numerator: n, denominator: null, coverage: null })
   for (const [id, x] of rates) {
-    const isResponse = id.startsWith('response_rate')
+    const isResponse = id.startsWith('response_rate') || id === 'ontime_closure_rate_12345' // (the rates with a coverage)
     const ratio = x.d + x.nr > 0 ? x.d / (x.d + x.nr) : null
     // No data below the coverage minimum, or with nothing to judge.
     const value = isResponse && ratio !== null && ratio < s.minCoverage ? null : x.d === 0 ? null : x.n / x.d

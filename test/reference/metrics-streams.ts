@@ -30,6 +30,8 @@ const snapshot = (platform: '12345' | '110') => fc.record({
   arrived: platform === '110' ? opt(after) : fc.constant(null),
   replied: opt(fc.integer({ min: 0, max: 3000 })),
   closed: opt(fc.integer({ min: 0, max: 3000 })),
+  // The deadline to close by (on-time closure), minutes after receipt.
+  due: opt(after),
   callback: opt(fc.record({ at: opt(fc.integer({ min: 0, max: 4000 })), contacted: fc.boolean(), solved: opt(fc.boolean()), first: opt(SAT), final: opt(SAT) })),
 })
 type Snapshot = ReturnType<typeof snapshot> extends fc.Arbitrary<infer T> ? T : never
@@ -75,7 +77,7 @@ export function build(c: Case, start: number, prefix: string) {
       dispatched_at: ts(v.dispatched),
       // 12345: first contact counted from dispatch when there is one; 110: from the call
       first_response_at: ts(v.response, r.platform === '12345' && disp !== null ? disp : recv),
-      arrived_at: ts(v.arrived), replied_at: ts(v.replied), closed_at: ts(v.closed),
+      arrived_at: ts(v.arrived), replied_at: ts(v.replied), closed_at: ts(v.closed), due_at: ts(v.due),
       callback: v.callback && { at: ts(v.callback.at), contacted: v.callback.contacted, solved: v.callback.solved, satisfaction_first: v.callback.first, satisfaction_final: v.callback.final },
     }
   }))
