@@ -53,6 +53,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const metrics = new MetricsQueries(db, {
     responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN,
     responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE, targets: cfg.METRIC_TARGETS,
+    signLimit12345Min: cfg.SIGN_LIMIT_12345_MIN, signLimitEmergencyMin: cfg.SIGN_LIMIT_EMERGENCY_MIN,
   })
   const jobs = redis ? await startJobs({
     redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,

@@ -49,6 +49,10 @@ export const ConfigSchema = z
     // Response-rate limits (响应时限): the handling unit or police must respond within these.
     RESPONSE_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
     RESPONSE_LIMIT_110_MIN: z.coerce.number().int().min(1).default(30),
+    // On-time signing (按时签收) of 12345 orders, from dispatch: one working day, taken as 24 h; 15 min
+    // for urgency 'emergency' (life or property at risk).
+    SIGN_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
+    SIGN_LIMIT_EMERGENCY_MIN: z.coerce.number().int().min(1).default(15),
     // 110 kinds that are not judged on response when no police were sent (cities classify calls
     // differently): comma-separated KINDS_110 values, or 'none'.
     RESPONSE_EXCLUDE_110_KINDS: z

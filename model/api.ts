@@ -124,6 +124,7 @@ export const Definitions = z.object({
   settings: z.object({
     RESPONSE_LIMIT_12345_MIN: z.number(), RESPONSE_LIMIT_110_MIN: z.number(),
     RESPONSE_EXCLUDE_110_KINDS: z.array(z.string()), METRICS_MIN_COVERAGE: z.number(),
+    SIGN_LIMIT_12345_MIN: z.number(), SIGN_LIMIT_EMERGENCY_MIN: z.number(),
   }),
   metrics: z.array(MetricDefinition),
 })

@@ -76,19 +76,29 @@ function decisionsDay(): { records: RecordInput[]; events: EventInput[] } {
 const DZ = shanghaiDate(-40), DZ5 = shanghaiDate(-35), DZ20 = shanghaiDate(-20)
 function indicatorsDay(): { records: RecordInput[]; events: EventInput[] } {
   const d = DZ
+  const sg = { signed_at: at(`${d}T08:20`) }
   const g = (id: string, o: Partial<RecordInput>) => record({ source_id: `DZ-G-${id}`, county_code: '410102', received_at: at(`${d}T08:00`), updated_at: at(`${d}T20:00`), dispatched_at: at(`${d}T08:10`), ...o })
   const j = (id: string, o: Partial<RecordInput>) => record({ source_id: `DZ-J-${id}`, platform: '110', county_code: '410103', received_at: at(`${d}T09:00`), updated_at: at(`${d}T20:00`), status: 'closed', closed_at: at(`${d}T10:00`), kind: 'crime', ...o })
   return {
     records: [
       // closed before due (twice), closed after due, open past due, open before due, closed without a time, no due, handed over
-      g('ONTIME1', { status: 'closed', due_at: at(`${d}T18:00`), closed_at: at(`${d}T12:00`) }),
-      g('ONTIME2', { status: 'closed', due_at: at(`${d}T18:00`), closed_at: at(`${d}T18:00`) }), // exactly at due: on time
-      g('LATE', { status: 'closed', due_at: at(`${d}T10:00`), closed_at: at(`${d}T11:00`) }),
-      g('OVERDUE', { status: 'handling', due_at: at(`${d}T10:30`) }),
-      g('PENDING', { status: 'handling', due_at: at(`${DZ20}T10:00`) }),
-      g('NOSTAMP', { status: 'closed', due_at: at(`${d}T18:00`) }),
-      g('NODUE', { status: 'closed', closed_at: at(`${d}T12:00`) }),
+      // (all of them signed in time: 10 minutes after dispatch)
+      g('ONTIME1', { status: 'closed', due_at: at(`${d}T18:00`), closed_at: at(`${d}T12:00`), ...sg }),
+      g('ONTIME2', { status: 'closed', due_at: at(`${d}T18:00`), closed_at: at(`${d}T18:00`), ...sg }), // exactly at due: on time
+      g('LATE', { status: 'closed', due_at: at(`${d}T10:00`), closed_at: at(`${d}T11:00`), ...sg }),
+      g('OVERDUE', { status: 'handling', due_at: at(`${d}T10:30`), ...sg }),
+      g('PENDING', { status: 'handling', due_at: at(`${DZ20}T10:00`), ...sg }),
+      g('NOSTAMP', { status: 'closed', due_at: at(`${d}T18:00`), ...sg }),
+      g('NODUE', { status: 'closed', closed_at: at(`${d}T12:00`), ...sg }),
       g('HANDED', { status: 'transferred_out', due_at: at(`${d}T10:00`), dispatched_at: undefined }),
+      // signing: on time; a day and more after dispatch; an emergency after 30 minutes; never signed (past the
+      // limit); signed by status without a time; dispatched late and not signed yet at as_of
+      g('S-ON', { status: 'signed', signed_at: at(`${d}T09:00`) }),
+      g('S-LATE', { status: 'signed', signed_at: at(`${d}T08:11`, 24 * 60) }),
+      g('S-EMERG', { status: 'signed', urgency: 'emergency', signed_at: at(`${d}T08:40`) }),
+      g('S-NEVER', { status: 'dispatched' }),
+      g('S-NOSTAMP', { status: 'signed' }),
+      g('S-PEND', { status: 'dispatched', updated_at: at(`${DZ5}T11:50`), dispatched_at: at(`${DZ5}T11:50`) }),
       // answered without dispatch (closed; replied), and not decided yet
       g('DIRECT1', { status: 'closed', closed_at: at(`${d}T08:05`), dispatched_at: undefined }),
       g('DIRECT2', { status: 'replied', replied_at: at(`${d}T08:05`), dispatched_at: undefined }),
@@ -187,8 +197,12 @@ describe('the indicator set (issue 8)', () => {
     expect(parts(m.ontime_closure_rate_12345)).toEqual([2, 4])
     expect(m.ontime_closure_rate_12345.value).toBeCloseTo(0.5)
     expect(m.ontime_closure_rate_12345.coverage).toEqual({ judged: 6, measured: 4, not_recorded: 1, pending: 1, ratio: 0.8, min: 0.8 })
-    // dispatched: ONTIME1 ONTIME2 LATE OVERDUE PENDING NOSTAMP NODUE (7); answered without dispatch: DIRECT1 DIRECT2
-    expect(parts(m.direct_answer_rate_12345)).toEqual([2, 9])
+    // dispatched: the seven above and the six S- (13); answered without dispatch: DIRECT1 DIRECT2
+    expect(parts(m.direct_answer_rate_12345)).toEqual([2, 15])
+    // signed in time: the seven and S-ON; late: S-LATE, S-EMERG (15 min limit), S-NEVER; not recorded S-NOSTAMP; pending S-PEND
+    expect(parts(m.ontime_signing_rate_12345)).toEqual([8, 11])
+    expect(m.ontime_signing_rate_12345.coverage).toMatchObject({ judged: 13, measured: 11, not_recorded: 1, pending: 1 })
+    expect(m.ontime_signing_rate_12345.formula).toContain('1440 分钟，紧急件 15 分钟')
     expect(parts(m.non_police_share_110)).toEqual([3, 5])
     expect(parts(m.diversion_rate_110)).toEqual([2, 3])
     // a day later nothing changes but the pending order stays pending (its due is two weeks away)
@@ -401,7 +415,7 @@ describe('evaluator and analyst endpoints', () => {
     for (const m of d.metrics) for (const p of m.policies) expect(policyIds.has(p), `${m.id}: ${p}`).toBe(true)
     expect(d.policies.find((p) => p.id === 'response_scope_110')?.setting).toBe('RESPONSE_EXCLUDE_110_KINDS')
     expect(d.policies.find((p) => p.id === 'coverage')?.setting).toBe('METRICS_MIN_COVERAGE')
-    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8 })
+    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8, SIGN_LIMIT_12345_MIN: 1440, SIGN_LIMIT_EMERGENCY_MIN: 15 })
   })
 
   it('traces a matter across both platforms through its transfers', async () => {

@@ -33,11 +33,20 @@ export interface MetricParams {
   responseExclude110Kinds?: string[]
   /** Below this coverage a rate shows no value (METRICS_MIN_COVERAGE). */
   minCoverage?: number
+  /** 12345 signing limits from dispatch, minutes (SIGN_LIMIT_12345_MIN; SIGN_LIMIT_EMERGENCY_MIN for urgency 'emergency'). */
+  signLimit12345Min?: number
+  signLimitEmergencyMin?: number
   /** Targets and warning thresholds per metric id (METRIC_TARGETS): configuration, never official. */
   targets?: Record<string, { target: number; warn?: number }>
 }
 
 export const DEFAULT_EXCLUDE_110_KINDS = ['non_police', 'invalid_alarm', 'consult_only']
+/** Typical signing limits (domain notes): one working day, taken as 24 h; 15 min where life or property is at risk. */
+export const DEFAULT_SIGN_LIMIT_MIN = 24 * 60
+export const DEFAULT_SIGN_LIMIT_EMERGENCY_MIN = 15
+const signLimits = (p: MetricParams) => ({
+  lim: Math.trunc(p.signLimit12345Min ?? DEFAULT_SIGN_LIMIT_MIN), limE: Math.trunc(p.signLimitEmergencyMin ?? DEFAULT_SIGN_LIMIT_EMERGENCY_MIN),
+})
 export const DEFAULT_MIN_COVERAGE = 0.8
 
 /** The SQL placeholder of the instant a metric is judged at (`as_of`); never now64(). */
@@ -73,6 +82,8 @@ export function policies(p: MetricParams): { id: string; text: string; setting: 
       text: '跨平台转办按发出方上报的 transfer 事件计一次；接收方的记录不是第二次转办 (a cross-platform transfer counts once, on the event the sending platform reports)' },
     { id: 'bounces', setting: null,
       text: '来回转办：某记录此前由对方平台转入，后又转回对方。“来回转办次数”数转办事件，“来回转办事项数”数被转回的记录（去重） (a bounce sends back a record that earlier arrived by transfer from the other platform; bounce transfers count events, bounced records count distinct sending records)' },
+    { id: 'signing_clock', setting: 'SIGN_LIMIT_12345_MIN, SIGN_LIMIT_EMERGENCY_MIN',
+      text: `12345 自派单起 ${signLimits(p).lim} 分钟内签收（紧急件 urgency = emergency 为 ${signLimits(p).limE} 分钟）为按时；已签收（状态）或已往后推进却无签收时间 signed_at 的算“未记录”，不进分母；未签收且截至 as_of 已超时的算超时（进分母），未超时的算“待定”；已转出到 110 的不评判 (12345 orders signed within the limit from dispatch are on time; signed by status or moved on without signed_at = not recorded, left out; unsigned past the limit as of as_of = late, counted; unsigned within it = pending; orders handed to 110 are not judged)` },
     { id: 'closure_clock', setting: null,
       text: '按时办结以记录的办结时限 due_at 为准：办结时间 closed_at 不晚于 due_at 为按时；无 due_at 的不评判；已办结却无办结时间的算“未记录”，不进分母；未办结且截至 as_of 已过 due_at 的算超期（进分母），未过的算“待定” (on-time closure is judged against the record\'s own due_at: closed_at at or before it is on time; records without due_at are not judged; closed without closed_at = not recorded, left out; still open past due_at as of as_of = overdue, counted; still open before it = pending, left out)' },
     { id: 'non_police', setting: null,
@@ -98,6 +109,10 @@ const SATISFIED = "('satisfied', 'basically_satisfied')"
 // Only a callback that reached the citizen yields an answer that is theirs (a missed call rates nothing).
 const CONTACTED = 'callback_contacted = 1'
 
+// On-time signing judges 12345 orders in scope dispatched to a unit; signed by status, or moved on,
+// without a signing time is not recorded.
+const SIGNING = `platform = '12345' AND ${IN_SCOPE} AND dispatched_at IS NOT NULL`
+const SIGNED_NO_STAMP = `(status = 'signed' OR moved_on)`
 // On-time closure judges 12345 orders in scope that carry their own deadline.
 const CLOSURE = `platform = '12345' AND ${IN_SCOPE} AND due_at IS NOT NULL`
 // Replied to or closed (by stamp or by status).
@@ -228,6 +243,8 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       policies: ['window', 'per_platform', 'callback_contacted', 'platform_filter', 'regions'] },
   ]
   const BOUNCE = `${TRANSFER_OUT} AND ${BOUNCED_BACK}`
+  const sl = signLimits(p)
+  const signDeadline = `(dispatched_at + toIntervalMinute(if(urgency = 'emergency', ${sl.limE}, ${sl.lim})))`
   return [
     { id: 'volume_12345', label: '12345 工单量', label_en: '12345 work orders', unit: 'count', platform: '12345', source: 'records',
       num: "platform = '12345'", formula: '窗口内受理的 12345 工单数 (records with platform=12345 and received_at in the window)', policies: ['window', 'platform_filter', 'regions'] },
@@ -248,6 +265,12 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       formula: '记录数（去重）：窗口内至少被转回一次的发出记录 (distinct sending records with at least one bounce transfer in the window)',
       policies: ['window', 'transfer_once', 'bounces', 'platform_filter', 'regions'] },
     ...SCOPES.flatMap(rates),
+    { id: 'ontime_signing_rate_12345', label: '12345 按时签收率', label_en: '12345 on-time signing rate', unit: 'ratio', platform: '12345', source: 'records',
+      num: `${SIGNING} AND signed_at IS NOT NULL AND signed_at <= ${signDeadline}`,
+      den: `${SIGNING} AND (signed_at IS NOT NULL OR (NOT ${SIGNED_NO_STAMP} AND ${signDeadline} <= ${AS_OF}))`,
+      coverage: { not_recorded: `${SIGNING} AND signed_at IS NULL AND ${SIGNED_NO_STAMP}`, pending: `${SIGNING} AND signed_at IS NULL AND NOT ${SIGNED_NO_STAMP} AND ${signDeadline} > ${AS_OF}` },
+      formula: `时限内签收数 / (有签收时间数 + 截至 as_of 仍未签收且已超时数)；时限自派单起 ${sl.lim} 分钟，紧急件 ${sl.limE} 分钟 (signed within the limit / (records with a signing time + records still unsigned past the limit as of as_of); the limit runs from dispatch)`,
+      policies: ['window', 'per_platform', 'response_scope_12345', 'signing_clock', 'coverage', 'as_of', 'platform_filter', 'regions'] },
     { id: 'ontime_closure_rate_12345', label: '12345 按时办结率', label_en: '12345 on-time closure rate', unit: 'ratio', platform: '12345', source: 'records',
       num: `${CLOSURE} AND closed_at IS NOT NULL AND closed_at <= due_at`,
       den: `${CLOSURE} AND (closed_at IS NOT NULL OR (status != 'closed' AND due_at <= ${AS_OF}))`,

@@ -4,7 +4,7 @@ import { queryRows } from '../clickhouse'
 import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow } from '../../model/api'
 import { UNKNOWN_REGION } from '../../model/api'
 import {
-  metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE,
+  metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE, DEFAULT_SIGN_LIMIT_MIN, DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
   type MetricDef, type MetricParams,
 } from './definitions'
 import { metricVersions } from './versions'
@@ -63,6 +63,7 @@ export class MetricsQueries {
       settings: {
         RESPONSE_LIMIT_12345_MIN: this.p.responseLimit12345Min, RESPONSE_LIMIT_110_MIN: this.p.responseLimit110Min,
         RESPONSE_EXCLUDE_110_KINDS: this.p.responseExclude110Kinds ?? DEFAULT_EXCLUDE_110_KINDS, METRICS_MIN_COVERAGE: this.minCoverage,
+        SIGN_LIMIT_12345_MIN: this.p.signLimit12345Min ?? DEFAULT_SIGN_LIMIT_MIN, SIGN_LIMIT_EMERGENCY_MIN: this.p.signLimitEmergencyMin ?? DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
       },
       metrics: this.defs.map((d) => ({
         id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, platform: d.platform, source: d.source, formula: d.formula,

@@ -3,7 +3,7 @@
 // sent. The property test compares the API with it.
 import type { RecordInput, EventInput } from '../../model/record'
 
-export interface RefSettings { lim12345: number; lim110: number; exclude110: string[]; minCoverage: number }
+export interface RefSettings { lim12345: number; lim110: number; exclude110: string[]; minCoverage: number; signLim?: number; signLimE?: number }
 export interface RefQuery { from: number; to: number; asOf: number; platform?: '12345' | '110' }
 export interface RefValue {
   value: number | null
@@ -56,7 +56,7 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
   }
   for (const base of ['response_rate', 'resolution_rate', 'satisfaction_rate', 'satisfaction_first_rate'])
     for (const id of [base, `${base}_12345`, `${base}_110`]) rates.set(id, tally())
-  const own = ['ontime_closure_rate_12345', 'direct_answer_rate_12345', 'non_police_share_110', 'diversion_rate_110']
+  const own = ['ontime_signing_rate_12345', 'ontime_closure_rate_12345', 'direct_answer_rate_12345', 'non_police_share_110', 'diversion_rate_110']
   for (const id of own) rates.set(id, tally())
   const good = (x: string | null | undefined) => x === 'satisfied' || x === 'basically_satisfied'
   for (const r of records) {
@@ -78,6 +78,17 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
       const direct = rates.get('direct_answer_rate_12345')!
       if (r.dispatched_at != null) direct.d++
       else if (answered) { direct.d++; direct.n++ }
+      // On-time signing: from dispatch, within the limit (shorter for emergencies).
+      if (r.dispatched_at != null) {
+        const deadline = t(r.dispatched_at)! + (r.urgency === 'emergency' ? s.signLimE ?? 15 : s.signLim ?? 1440) * MIN
+        const signed = t(r.signed_at)
+        const movedOn = ['handling', 'replied', 'closed'].includes(r.status) || r.replied_at != null || r.closed_at != null || r.callback?.at != null
+        const x = rates.get('ontime_signing_rate_12345')!
+        if (signed !== null) { x.d++; if (signed <= deadline) x.n++ } // signed: on time or late
+        else if (r.status === 'signed' || movedOn) x.nr++ // signed or moved on without a signing time: not recorded
+        else if (deadline <= asOf) x.d++ // still unsigned past the limit: late
+        else x.p++ // unsigned within the limit: pending
+      }
       // On-time closure against the record's own due_at.
       if (r.due_at != null) {
         const due = t(r.due_at)!, closed = t(r.closed_at)
@@ -115,7 +126,7 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
   const out = new Map<string, RefValue>()
   for (const [id, n] of counts) out.set(id, { value: n, numerator: n, denominator: null, coverage: null })
   for (const [id, x] of rates) {
-    const isResponse = id.startsWith('response_rate') || id === 'ontime_closure_rate_12345' // (the rates with a coverage)
+    const isResponse = id.startsWith('response_rate') || id === 'ontime_closure_rate_12345' || id === 'ontime_signing_rate_12345' // (the rates with a coverage)
     const ratio = x.d + x.nr > 0 ? x.d / (x.d + x.nr) : null
     // No data below the coverage minimum, or with nothing to judge.
     const value = isResponse && ratio !== null && ratio < s.minCoverage ? null : x.d === 0 ? null : x.n / x.d

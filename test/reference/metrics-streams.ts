@@ -32,6 +32,9 @@ const snapshot = (platform: '12345' | '110') => fc.record({
   closed: opt(fc.integer({ min: 0, max: 3000 })),
   // The deadline to close by (on-time closure), minutes after receipt.
   due: opt(after),
+  // Signed, minutes after dispatch (near the emergency limit, on the limits, or later); emergencies sign within 15 min.
+  signed: opt(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom(15, 1440), fc.integer({ min: 0, max: 3000 }))),
+  urgency: fc.constantFrom('normal', 'normal', 'emergency'),
   callback: opt(fc.record({ at: opt(fc.integer({ min: 0, max: 4000 })), contacted: fc.boolean(), solved: opt(fc.boolean()), first: opt(SAT), final: opt(SAT) })),
 })
 type Snapshot = ReturnType<typeof snapshot> extends fc.Arbitrary<infer T> ? T : never
@@ -78,6 +81,7 @@ export function build(c: Case, start: number, prefix: string) {
       // 12345: first contact counted from dispatch when there is one; 110: from the call
       first_response_at: ts(v.response, r.platform === '12345' && disp !== null ? disp : recv),
       arrived_at: ts(v.arrived), replied_at: ts(v.replied), closed_at: ts(v.closed), due_at: ts(v.due),
+      signed_at: disp === null ? null : ts(v.signed, disp), urgency: v.urgency as RecordInput['urgency'],
       callback: v.callback && { at: ts(v.callback.at), contacted: v.callback.contacted, solved: v.callback.solved, satisfaction_first: v.callback.first, satisfaction_final: v.callback.final },
     }
   }))
