@@ -80,6 +80,24 @@ export const ByRegion = z.object({
 })
 export type ByRegion = z.infer<typeof ByRegion>
 
+/** Dimensions a breakdown groups by: a record's own field; an event counts under its sending record's. */
+export const DIMENSIONS = ['county', 'town', 'unit', 'category', 'channel'] as const
+export const Dimension = z.enum(DIMENSIONS)
+export type Dimension = z.infer<typeof Dimension>
+
+/** One value of the dimension ('' when records carry none, or an event's sending record is unknown). */
+export const BreakdownRow = z.object({ key: z.string(), name: z.string(), metrics: z.record(z.string(), MetricValue) })
+/**
+ * GET /api/metrics/breakdown?dim=&from=&to=&platform=&as_of=&county=&unit=&category=&channel= — every value
+ * of the dimension seen in the window (records, or events' sending records), largest first; counts and
+ * each rate's parts add up to the overview's under the same filters.
+ */
+export const Breakdown = z.object({
+  window: Window, as_of: z.string(), platform: z.enum(['12345', '110']).nullable(), generated_at: z.string(), dim: Dimension,
+  filters: z.record(z.string(), z.string()), rows: z.array(BreakdownRow),
+})
+export type Breakdown = z.infer<typeof Breakdown>
+
 /** GET /api/metrics/bounces?days=14 — written by the bounce job (jobs/), read by the dashboard. */
 export const BounceRow = z.object({ day: z.string(), category_code: z.string(), category_name: z.string(), bounces: z.number(), transfers: z.number() })
 // computed_at: when the bounce job last ran (null: never), even if it found no transfers.

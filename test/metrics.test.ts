@@ -4,7 +4,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
 import { knownDay, KNOWN, record, at, transfer, shanghaiDate, testNow } from './helpers/fixtures'
-import { Overview, ByRegion, Definitions, Trace, Bounces, UNKNOWN_REGION, type MetricValue } from '../model/api'
+import { Overview, ByRegion, Breakdown, Definitions, Trace, Bounces, UNKNOWN_REGION, type MetricValue } from '../model/api'
+import { Reference } from '../ingest/reference'
 import type { RecordInput, EventInput } from '../model/record'
 import { MetricsQueries } from '../analytics/metrics/queries'
 import { parseWindow } from '../analytics/metrics/window'
@@ -213,6 +214,47 @@ describe('the indicator set (issue 8)', () => {
     expect(parts(early.ontime_closure_rate_12345)).toEqual([2, 3])
     expect(early.ontime_closure_rate_12345.coverage).toMatchObject({ pending: 2, not_recorded: 1 })
     expect(early.ontime_closure_rate_12345.value).toBeNull()
+  })
+})
+
+describe('GET /api/metrics/breakdown', () => {
+  const breakdown = async (q: string) => Breakdown.parse((await getJson(app, `/api/metrics/breakdown?${q}`)).body)
+  it('groups by any dimension, largest first, and the rows add up to the overview', async () => {
+    const by = await breakdown(`dim=county&from=${DZ}&to=${DZ}&${asOf(at(`${DZ5}T12:00`))}`)
+    expect(by.rows.map((r) => [r.key, r.metrics.volume_12345.value, r.metrics.volume_110.value])).toEqual([['410102', 17, 0], ['410103', 0, 5]])
+    expect(by.rows[0].name).toBe(Reference.load().countyByCode.get('410102')!.name)
+    for (const dim of ['category', 'unit', 'channel', 'county', 'town'] as const) {
+      const o = (await overview(`from=${D1}&to=${D1}&${asOf(AS_OF)}`)).metrics
+      const rows = (await breakdown(`dim=${dim}&from=${D1}&to=${D1}&${asOf(AS_OF)}`)).rows
+      for (const id of ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345', 'response_rate_12345', 'satisfaction_rate', 'ontime_signing_rate_12345']) {
+        expect(rows.reduce((n, r) => n + (r.metrics[id].numerator ?? 0), 0), `${dim} ${id}`).toBe(o[id].numerator)
+        if (o[id].denominator !== null) expect(rows.reduce((n, r) => n + (r.metrics[id].denominator ?? 0), 0), `${dim} ${id}`).toBe(o[id].denominator)
+      }
+    }
+  })
+
+  it('filters on each dimension; events count under their sending record', async () => {
+    const f = await breakdown(`dim=channel&county=410103&from=${DZ}&to=${DZ}&${asOf(at(`${DZ5}T12:00`))}`)
+    expect(f.filters).toEqual({ county: '410103' })
+    expect(f.rows.map((r) => r.key)).toEqual(['phone'])
+    expect(parts(f.rows[0].metrics.non_police_share_110)).toEqual([3, 5])
+    expect(f.rows[0].metrics.volume_12345.value).toBe(0)
+    // knownDay's transfers by the sending record's county: the filtered breakdown holds only that county's
+    const all = await breakdown(`dim=county&from=${D1}&to=${D1}&${asOf(AS_OF)}`)
+    for (const row of all.rows.filter((r) => r.key)) {
+      const one = await breakdown(`dim=county&county=${row.key}&from=${D1}&to=${D1}&${asOf(AS_OF)}`)
+      expect(one.rows.map((r) => r.key), row.key).toEqual([row.key])
+      expect(one.rows[0].metrics.transfers_to_110.value).toBe(row.metrics.transfers_to_110.value)
+      expect(one.rows[0].metrics.transfers_to_12345.value).toBe(row.metrics.transfers_to_12345.value)
+    }
+  })
+
+  it('names the parameter of a bad request', async () => {
+    for (const [q, what] of [['dim=colour', /dim/], ['dim=county&colour=red', /colour/], ['dim=county&county=abc', /county/], ['', /dim/], ['dim=unit&from=2026-02-30x', /from/]] as const) {
+      const r = await getJson(app, `/api/metrics/breakdown?${q}`)
+      expect(r.status, q).toBe(400)
+      expect(r.body.error, q).toMatch(what)
+    }
   })
 })
 

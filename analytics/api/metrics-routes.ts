@@ -1,6 +1,7 @@
 // GET /api/metrics/overview, /api/metrics/by-region, /api/metrics/bounces
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { DIMENSIONS, Dimension } from '../../model/api'
 import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
 import { dictionaryMarkdown } from '../metrics/dictionary'
@@ -17,6 +18,20 @@ export const WindowQuery = z.object({
   // The instant limits are judged at; also the default window's end. Explicit → reproducible.
   as_of: z.string().optional(),
 })
+
+/** Breakdown by a dimension, with a filter on each; an unknown parameter is refused by name. */
+export const BreakdownQuery = z.object({
+  dim: Dimension,
+  from: z.string().optional(),
+  to: z.string().optional(),
+  platform: z.enum(['12345', '110']).optional(),
+  as_of: z.string().optional(),
+  county: z.string().regex(/^\d{6}$/, 'a 6-digit county code').optional(),
+  town: z.string().regex(/^\d{9}$/, 'a 9-digit town code').optional(),
+  unit: z.string().min(1).max(64).optional(),
+  category: z.string().min(1).max(32).optional(),
+  channel: z.string().min(1).max(16).optional(),
+}).strict()
 
 export const TraceParams = z.object({ platform: z.enum(['12345', '110']), id: z.string().min(1).max(64) })
 export const BouncesQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(14) })
@@ -45,6 +60,16 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const w = parseWindow(p.data, asOf)
       const scope = scopeOf(req)
       return cache.get(`${scopeKey(scope)}|${windowKey('by-region', { ...p.data, bucket: 'day' })}`, () => q.byRegion(w, p.data.platform, asOf, scope))
+    })
+    app.get('/api/metrics/breakdown', async (req, reply) => {
+      const p = BreakdownQuery.safeParse(req.query)
+      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')))
+      const asOf = parseAsOf(p.data.as_of)
+      const w = parseWindow(p.data, asOf)
+      const scope = scopeOf(req)
+      const { dim, from: _f, to: _t, platform, as_of: _a, ...filters } = p.data
+      const key = JSON.stringify(['breakdown', dim, p.data.from ?? null, p.data.to ?? null, platform ?? null, p.data.as_of ?? null, DIMENSIONS.map((d) => filters[d] ?? null)])
+      return cache.get(`${scopeKey(scope)}|${key}`, () => q.breakdown(dim, w, filters, platform, asOf, scope))
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
     // The metric dictionary as Markdown, under the settings in force (docs/metric-dictionary.md: the defaults).

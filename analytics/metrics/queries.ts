@@ -1,8 +1,8 @@
 // Metric queries over ClickHouse, all built from the definitions in definitions.ts.
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
-import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow } from '../../model/api'
-import { UNKNOWN_REGION } from '../../model/api'
+import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow, Breakdown, Dimension } from '../../model/api'
+import { DIMENSIONS, UNKNOWN_REGION } from '../../model/api'
 import {
   metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE, DEFAULT_SIGN_LIMIT_MIN, DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
   type MetricDef, type MetricParams,
@@ -15,6 +15,9 @@ import { Reference } from '../../ingest/reference'
 import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
 
 type PlatformFilter = '12345' | '110' | undefined
+
+/** The records column of each breakdown dimension. */
+const DIM_COLUMN: Record<Dimension, string> = { county: 'county_code', town: 'town_code', unit: 'unit_code', category: 'category_code', channel: 'channel' }
 
 const W = `{from:DateTime64(3, 'Asia/Shanghai')}`
 const W_TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
@@ -147,6 +150,57 @@ export class MetricsQueries {
       metrics: this.values(pick(recRows, c.code), pick(evRows, c.code), platform),
     }))
     return { window: describeWindow(w), as_of: isoShanghai(asOf), platform: platform ?? null, generated_at: isoShanghai(Date.now()), regions }
+  }
+
+  /**
+   * Metrics per value of a dimension (county, town, unit, category, channel), with optional filters on
+   * the same fields. Records count under their own value; events under their sending record's (unknown
+   * sender: ''). Rows come largest first (records, then events); each count and each rate's parts add
+   * up to the overview's under the same filters. Filter values are bound parameters.
+   */
+  async breakdown(dim: Dimension, w: TimeWindow, filters: Partial<Record<Dimension, string>>, platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<Breakdown> {
+    const params: Record<string, unknown> = this.params(w, asOf, platform)
+    const conds: string[] = []
+    for (const d of DIMENSIONS) {
+      const v = filters[d]
+      if (v === undefined) continue
+      params[`f_${d}`] = v
+      conds.push(`${DIM_COLUMN[d]} = {f_${d}:String}`)
+    }
+    const where = conds.length ? conds.join(' AND ') : '1'
+    const col = DIM_COLUMN[dim]
+    const [recRows, evRows] = await Promise.all([
+      queryRows<AggRow & { k: string }>(this.db,
+        `SELECT toString(${col}) AS k, ${aggregateColumns(this.recordDefs)} FROM ${this.recordsFrom(platform, scope)} WHERE ${where} GROUP BY k`, params),
+      // Events under their sending record's value; with filters, only events whose sending record passes them.
+      queryRows<AggRow & { k: string }>(this.db,
+        `SELECT ifNull(r.k, '') AS k, ${aggregateColumns(this.eventDefs)}
+         FROM ${eventsFrom(platform, scope)} AS e
+         LEFT ANY JOIN (SELECT platform AS rp, source_id, toString(${col}) AS k, ${where} AS pass FROM records FINAL
+                        WHERE (platform, source_id) IN (SELECT platform, record_id FROM events WHERE at >= ${W} AND at < ${W_TO})) AS r
+           ON r.rp = e.platform AND r.source_id = e.record_id
+         WHERE ${conds.length ? 'ifNull(r.pass, 0) = 1' : '1'}
+         GROUP BY k`, params),
+    ])
+    const keys = [...new Set([...recRows.map((r) => r.k), ...evRows.map((r) => r.k)])]
+    const size = (k: string) => {
+      const r = recRows.find((x) => x.k === k), e = evRows.find((x) => x.k === k)
+      return [Number(r?.volume_12345__n ?? 0) + Number(r?.volume_110__n ?? 0), Number(e?.transfers_to_110__n ?? 0) + Number(e?.transfers_to_12345__n ?? 0)]
+    }
+    const sizes = new Map(keys.map((k) => [k, size(k)]))
+    keys.sort((a, b) => sizes.get(b)![0] - sizes.get(a)![0] || sizes.get(b)![1] - sizes.get(a)![1] || (a < b ? -1 : 1))
+    const ref = Reference.load()
+    const name = (k: string) => {
+      if (!k) return '未知 unknown'
+      if (dim === 'county') return ref.countyByCode.get(k)?.name ?? k
+      if (dim === 'category') return (ref.categoryByCode.get(k) as { name?: string } | undefined)?.name ?? k
+      return k
+    }
+    return {
+      window: describeWindow(w), as_of: isoShanghai(asOf), platform: platform ?? null, generated_at: isoShanghai(Date.now()), dim,
+      filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Record<string, string>,
+      rows: keys.map((k) => ({ key: k, name: name(k), metrics: this.values(recRows.find((r) => r.k === k), evRows.find((r) => r.k === k), platform) })),
+    }
   }
 
   async bounces(days: number, now = Date.now()): Promise<Bounces> {
