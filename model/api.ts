@@ -98,6 +98,20 @@ export const Breakdown = z.object({
 })
 export type Breakdown = z.infer<typeof Breakdown>
 
+/** Buckets of a metric series: Shanghai hours, days, ISO weeks (from Monday), months, quarters, years. */
+export const SERIES_BUCKETS = ['hour', 'day', 'week', 'month', 'quarter', 'year'] as const
+export const SeriesBucket = z.enum(SERIES_BUCKETS)
+export type SeriesBucket = z.infer<typeof SeriesBucket>
+/**
+ * GET /api/metrics/series?bucket=&from=&to=&platform=&as_of= — every metric per bucket (records by
+ * received_at, events by at); every bucket of the window appears, empty ones with zero counts.
+ */
+export const Series = z.object({
+  window: Window, as_of: z.string(), platform: z.enum(['12345', '110']).nullable(), generated_at: z.string(), bucket: SeriesBucket,
+  points: z.array(z.object({ bucket: z.string(), metrics: z.record(z.string(), MetricValue) })),
+})
+export type Series = z.infer<typeof Series>
+
 /** GET /api/metrics/bounces?days=14 — written by the bounce job (jobs/), read by the dashboard. */
 export const BounceRow = z.object({ day: z.string(), category_code: z.string(), category_name: z.string(), bounces: z.number(), transfers: z.number() })
 // computed_at: when the bounce job last ran (null: never), even if it found no transfers.

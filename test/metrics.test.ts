@@ -4,10 +4,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
 import { knownDay, KNOWN, record, at, transfer, shanghaiDate, testNow } from './helpers/fixtures'
-import { Overview, ByRegion, Breakdown, Definitions, Trace, Bounces, UNKNOWN_REGION, type MetricValue } from '../model/api'
+import { Overview, ByRegion, Breakdown, Series, Definitions, Trace, Bounces, UNKNOWN_REGION, type MetricValue } from '../model/api'
 import { Reference } from '../ingest/reference'
 import type { RecordInput, EventInput } from '../model/record'
-import { MetricsQueries } from '../analytics/metrics/queries'
+import { MetricsQueries, seriesBuckets } from '../analytics/metrics/queries'
 import { parseWindow } from '../analytics/metrics/window'
 import { loadConfig } from '../config'
 
@@ -255,6 +255,44 @@ describe('GET /api/metrics/breakdown', () => {
       expect(r.status, q).toBe(400)
       expect(r.body.error, q).toMatch(what)
     }
+  })
+})
+
+describe('GET /api/metrics/series', () => {
+  const series = async (q: string) => Series.parse((await getJson(app, `/api/metrics/series?${q}`)).body)
+  it('gives every metric per bucket; a bucket equals the overview of its span, and buckets add up', async () => {
+    const s = await series(`bucket=day&from=${D0}&to=${D2}&${asOf(AS_OF)}`)
+    expect(s.points.map((p) => p.bucket)).toEqual([D0, D1, D2])
+    const day = (await overview(`from=${D1}&to=${D1}&${asOf(AS_OF)}`)).metrics
+    for (const id of Object.keys(day)) expect(parts(s.points[1].metrics[id]), id).toEqual(parts(day[id]))
+    // months over the indicator day up to the known days: numerators and denominators add up to the whole window
+    const from = DZ, to = D2
+    const months = await series(`bucket=month&from=${from}&to=${to}&${asOf(AS_OF)}`)
+    expect(months.points.length).toBeGreaterThanOrEqual(2)
+    expect(months.points.every((p) => /^\d{4}-\d{2}$/.test(p.bucket))).toBe(true)
+    const whole = (await overview(`from=${from}&to=${to}&${asOf(AS_OF)}`)).metrics
+    for (const id of ['volume_12345', 'volume_110', 'transfers_to_110', 'response_rate_12345', 'ontime_closure_rate_12345', 'non_police_share_110'])
+      expect([0, 1].map((k) => months.points.reduce((n, p) => n + (parts(p.metrics[id])[k] ?? 0), 0)), id).toEqual(parts(whole[id]).map((x) => x ?? 0))
+  })
+
+  it('takes multi-year windows by month, quarter or year, and refuses them by day, naming the window', async () => {
+    const years = await series(`bucket=year&from=2019-06-01&to=2026-01-31&${asOf(AS_OF)}`)
+    expect(years.points.map((p) => p.bucket)).toEqual(['2019', '2020', '2021', '2022', '2023', '2024', '2025', '2026'])
+    const quarters = await series(`bucket=quarter&from=2025-11-15&to=2026-04-01&${asOf(AS_OF)}`)
+    expect(quarters.points.map((p) => p.bucket)).toEqual(['2025-Q4', '2026-Q1', '2026-Q2'])
+    const r = await getJson(app, `/api/metrics/series?bucket=day&from=2019-06-01&to=2026-01-31`)
+    expect(r.status).toBe(400)
+    expect(r.body.error).toMatch(/from–to: window longer than 400 days/)
+    const bad = await getJson(app, `/api/metrics/series?bucket=fortnight`)
+    expect(bad.status).toBe(400)
+    expect(bad.body.error).toMatch(/bucket/)
+  })
+
+  it('labels weeks by their Monday, across a year end', () => {
+    const t = (s: string) => Date.parse(`${s}T00:00:00+08:00`)
+    expect(seriesBuckets({ from: t('2025-12-27'), to: t('2026-01-13') }, 'week')).toEqual(['2025-12-22', '2025-12-29', '2026-01-05', '2026-01-12'])
+    expect(seriesBuckets({ from: t('2026-01-31'), to: t('2026-03-01') }, 'month')).toEqual(['2026-01', '2026-02'])
+    expect(seriesBuckets({ from: t('2026-01-01') + 22 * 3_600_000, to: t('2026-01-02') + 1 }, 'hour')).toEqual(['2026-01-01 22:00', '2026-01-01 23:00', '2026-01-02 00:00'])
   })
 })
 

@@ -1,7 +1,7 @@
 // GET /api/metrics/overview, /api/metrics/by-region, /api/metrics/bounces
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { DIMENSIONS, Dimension } from '../../model/api'
+import { DIMENSIONS, Dimension, SeriesBucket } from '../../model/api'
 import type { MetricsQueries } from '../metrics/queries'
 import { traceMatter } from '../metrics/trace'
 import { dictionaryMarkdown } from '../metrics/dictionary'
@@ -18,6 +18,16 @@ export const WindowQuery = z.object({
   // The instant limits are judged at; also the default window's end. Explicit → reproducible.
   as_of: z.string().optional(),
 })
+
+/** Every metric per bucket; an unknown parameter is refused by name. */
+export const SeriesQuery = z.object({
+  bucket: SeriesBucket.default('day'),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  platform: z.enum(['12345', '110']).optional(),
+  as_of: z.string().optional(),
+}).strict()
+const SERIES_MAX_DAYS: Record<SeriesBucket, number> = { hour: 31, day: 400, week: 800, month: 3700, quarter: 3700, year: 3700 }
 
 /** Breakdown by a dimension, with a filter on each; an unknown parameter is refused by name. */
 export const BreakdownQuery = z.object({
@@ -70,6 +80,16 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const { dim, from: _f, to: _t, platform, as_of: _a, ...filters } = p.data
       const key = JSON.stringify(['breakdown', dim, p.data.from ?? null, p.data.to ?? null, platform ?? null, p.data.as_of ?? null, DIMENSIONS.map((d) => filters[d] ?? null)])
       return cache.get(`${scopeKey(scope)}|${key}`, () => q.breakdown(dim, w, filters, platform, asOf, scope))
+    })
+    app.get('/api/metrics/series', async (req, reply) => {
+      const p = SeriesQuery.safeParse(req.query)
+      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')))
+      const asOf = parseAsOf(p.data.as_of)
+      // Multi-year windows by month, quarter or year; hours over a month at most.
+      const w = parseWindow(p.data, asOf, 14, SERIES_MAX_DAYS[p.data.bucket])
+      const scope = scopeOf(req)
+      const key = JSON.stringify(['series', p.data.bucket, p.data.from ?? null, p.data.to ?? null, p.data.platform ?? null, p.data.as_of ?? null])
+      return cache.get(`${scopeKey(scope)}|${key}`, () => q.series(p.data.bucket, w, p.data.platform, asOf, scope))
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
     // The metric dictionary as Markdown, under the settings in force (docs/metric-dictionary.md: the defaults).

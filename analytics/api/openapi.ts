@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { ROUTES, type RouteRule } from './access/route-table'
 import { SESSION_COOKIE, WALL_COOKIE } from './access/cookies'
-import { BouncesQuery, BreakdownQuery, TraceParams, WindowQuery } from './metrics-routes'
+import { BouncesQuery, BreakdownQuery, SeriesQuery, TraceParams, WindowQuery } from './metrics-routes'
 import { ExportQuery } from './export-routes'
 import { HotspotsQuery } from './hotspots-routes'
 import { AgendaQuery, ImpactQuery, ItemListQuery, ItemTransition } from './items-routes'
 import { QuarantineQuery } from './quarantine-routes'
 import { AuditQuery, NewToken } from './access/admin-routes'
 import { LinkCode, NewPassword, NewUser, SignIn } from './access/auth-routes'
-import { Bounces, Breakdown, ByRegion, ConsultationItem, Definitions, Hotspots, IngestResponse, ItemList, Overview, Trace } from '../../model/api'
+import { Bounces, Breakdown, ByRegion, Series, ConsultationItem, Definitions, Hotspots, IngestResponse, ItemList, Overview, Trace } from '../../model/api'
 import { EventInput, RecordInput } from '../../model/record'
 
 /** The API's version in its description: the package's. */
@@ -43,6 +43,7 @@ const DOCS: Record<string, RouteDoc> = {
   'GET /api/ingest/quarantine': { summary: '被拒收的行及原因 Rejected lines with their reasons', query: QuarantineQuery },
   'GET /api/metrics/overview': { summary: '总览：量、转办、来回转办、三率与趋势 Volumes, transfers, bounces, the rates and the trend', query: WindowQuery, response: Overview },
   'GET /api/metrics/by-region': { summary: '按区县（含未知区域）Per district, with the unknown-region row', query: WindowQuery, response: ByRegion },
+  'GET /api/metrics/series': { summary: '每个指标按时、日、周、月、季、年 Every metric by hour, day, week, month, quarter or year', query: SeriesQuery, response: Series },
   'GET /api/metrics/breakdown': { summary: '按维度（区县、街镇、单位、类别、渠道）分组，可筛选 By county, town, unit, category or channel, with filters', query: BreakdownQuery, response: Breakdown },
   'GET /api/metrics/definitions': { summary: '每个指标的定义、版本、SQL 与政策 Every metric: definition, version, SQL and policies', response: Definitions },
   'GET /api/metrics/dictionary.md': { summary: '指标字典（Markdown）The metric dictionary as Markdown', responseType: 'text/markdown' },

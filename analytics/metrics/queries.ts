@@ -1,7 +1,7 @@
 // Metric queries over ClickHouse, all built from the definitions in definitions.ts.
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
-import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow, Breakdown, Dimension } from '../../model/api'
+import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow, Breakdown, Dimension, Series, SeriesBucket } from '../../model/api'
 import { DIMENSIONS, UNKNOWN_REGION } from '../../model/api'
 import {
   metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE, DEFAULT_SIGN_LIMIT_MIN, DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
@@ -203,6 +203,21 @@ export class MetricsQueries {
     }
   }
 
+  /** Every metric per bucket of the window (hour … year, Asia/Shanghai); empty buckets included. */
+  async series(bucket: SeriesBucket, w: TimeWindow, platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<Series> {
+    const params = this.params(w, asOf, platform)
+    const grouped = (source: string, col: string, defs: MetricDef[]) => queryRows<AggRow & { b: string }>(this.db,
+      `SELECT ${SERIES_BUCKET_SQL[bucket](col)} AS b, ${aggregateColumns(defs)} FROM ${source} GROUP BY b`, params)
+    const [recRows, evRows] = await Promise.all([
+      grouped(this.recordsFrom(platform, scope), 'received_at', this.recordDefs),
+      grouped(eventsFrom(platform, scope), 'at', this.eventDefs),
+    ])
+    return {
+      window: describeWindow(w), as_of: isoShanghai(asOf), platform: platform ?? null, generated_at: isoShanghai(Date.now()), bucket,
+      points: seriesBuckets(w, bucket).map((b) => ({ bucket: b, metrics: this.values(recRows.find((r) => r.b === b), evRows.find((r) => r.b === b), platform) })),
+    }
+  }
+
   async bounces(days: number, now = Date.now()): Promise<Bounces> {
     const since = isoShanghai(shanghaiDayStart(now) - (days - 1) * 86_400_000).slice(0, 10)
     // bounce_daily is a view showing each day's latest committed computation only (migration 006).
@@ -219,6 +234,43 @@ export class MetricsQueries {
       rows: rows.map((r) => ({ day: r.day_s, category_code: r.category_code, category_name: cats.get(r.category_code)?.name ?? (r.category_code || '未分类'), bounces: r.bounces, transfers: r.transfers })),
     }
   }
+}
+
+/** A bucket's label in SQL (the column is in Asia/Shanghai): the same strings seriesBuckets() makes. */
+const SERIES_BUCKET_SQL: Record<SeriesBucket, (col: string) => string> = {
+  hour: (c) => `formatDateTime(toStartOfHour(${c}), '%Y-%m-%d %H:00')`,
+  day: (c) => `toString(toDate(${c}))`,
+  week: (c) => `toString(toMonday(${c}))`,
+  month: (c) => `formatDateTime(${c}, '%Y-%m')`,
+  quarter: (c) => `concat(toString(toYear(${c})), '-Q', toString(toQuarter(${c})))`,
+  year: (c) => `toString(toYear(${c}))`,
+}
+
+/** The labels of every bucket that [from, to) touches, in order (hour: 'YYYY-MM-DD HH:00', day and week: 'YYYY-MM-DD' of the day or Monday, 'YYYY-MM', 'YYYY-Qn', 'YYYY'). */
+export function seriesBuckets(w: TimeWindow, bucket: SeriesBucket): string[] {
+  const out: string[] = []
+  const label = (t: number) => {
+    const s = isoShanghai(t) // YYYY-MM-DDTHH:…
+    const y = s.slice(0, 4), m = Number(s.slice(5, 7))
+    if (bucket === 'hour') return `${s.slice(0, 10)} ${s.slice(11, 13)}:00`
+    if (bucket === 'day') return s.slice(0, 10)
+    if (bucket === 'week') {
+      const day = shanghaiDayStart(t)
+      const dow = (new Date(day + 8 * 3_600_000).getUTCDay() + 6) % 7 // Monday 0
+      return isoShanghai(day - dow * 86_400_000).slice(0, 10)
+    }
+    if (bucket === 'month') return s.slice(0, 7)
+    if (bucket === 'quarter') return `${y}-Q${Math.ceil(m / 3)}`
+    return y
+  }
+  // Step by hours (hour buckets) or days: every bucket a step touches is listed once.
+  const step = bucket === 'hour' ? 3_600_000 : 86_400_000
+  const start = bucket === 'hour' ? Math.floor(w.from / step) * step : shanghaiDayStart(w.from)
+  for (let t = start; t < w.to && out.length < 10_000; t += step) {
+    const l = label(t)
+    if (out.at(-1) !== l) out.push(l)
+  }
+  return out
 }
 
 /** Every bucket of the window appears, zero when nothing happened, so charts show gaps as zeros. */

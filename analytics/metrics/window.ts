@@ -22,11 +22,11 @@ function parseBound(name: string, v: string): number {
 }
 
 /** Default: the last `days` Shanghai days including today, up to now. A date-only `to` includes that whole day. */
-export function parseWindow(q: { from?: string; to?: string }, now = Date.now(), days = 14): TimeWindow {
+export function parseWindow(q: { from?: string; to?: string }, now = Date.now(), days = 14, maxDays = 400): TimeWindow {
   const to = q.to ? parseBound('to', q.to) + (/^\d{4}-\d{2}-\d{2}$/.test(q.to) ? DAY : 0) : now
   const from = q.from ? parseBound('from', q.from) : shanghaiDayStart(now) - (days - 1) * DAY
   if (from >= to) throw new WindowError('from must be before to')
-  if (to - from > 400 * DAY) throw new WindowError('window longer than 400 days')
+  if (to - from > maxDays * DAY) throw new WindowError(`from–to: window longer than ${maxDays} days`)
   return { from, to }
 }
 

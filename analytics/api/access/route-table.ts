@@ -40,6 +40,7 @@ export const ROUTES: readonly RouteRule[] = [
 
   { method: 'GET', path: '/api/metrics/overview', allow: READERS, scope: 'region' },
   { method: 'GET', path: '/api/metrics/by-region', allow: READERS, scope: 'region' },
+  { method: 'GET', path: '/api/metrics/series', allow: READERS, scope: 'region' },
   { method: 'GET', path: '/api/metrics/breakdown', allow: READERS, scope: 'region', example: '/api/metrics/breakdown?dim=county' },
   { method: 'GET', path: '/api/metrics/definitions', allow: READERS, scope: 'none' },
   { method: 'GET', path: '/api/metrics/dictionary.md', allow: READERS, scope: 'none' },
