@@ -296,6 +296,50 @@ describe('GET /api/metrics/series', () => {
   })
 })
 
+describe('CSV answers (?format=csv)', () => {
+  /** RFC 4180 lines (quoted fields may hold commas, quotes and line breaks). */
+  function parseCsv(text: string): string[][] {
+    const rows: string[][] = []
+    let row: string[] = [], f = '', q = false
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]
+      if (q) { if (c === '"' && text[i + 1] === '"') { f += '"'; i++ } else if (c === '"') q = false; else f += c; continue }
+      if (c === '"') q = true
+      else if (c === ',') { row.push(f); f = '' }
+      else if (c === '\r') continue
+      else if (c === '\n') { row.push(f); rows.push(row); row = []; f = '' }
+      else f += c
+    }
+    return rows
+  }
+  it('carry the same values as the JSON answer, with the window, as_of and versions on every line', async () => {
+    for (const [path, q] of [['breakdown', `dim=county&from=${D1}&to=${D1}`], ['series', `bucket=day&from=${D0}&to=${D2}`], ['by-region', `from=${D1}&to=${D1}`], ['overview', `from=${D1}&to=${D1}`]] as const) {
+      const url = `${app.url}/api/metrics/${path}?${q}&${asOf(AS_OF)}`
+      const json = await (await fetch(url)).json()
+      const r = await fetch(`${url}&format=csv`)
+      expect(r.status, path).toBe(200)
+      expect(r.headers.get('content-type')).toMatch(/^text\/csv/)
+      const bytes = new Uint8Array(await r.arrayBuffer())
+      expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]) // the byte-order mark
+      const [head, ...lines] = parseCsv(new TextDecoder().decode(bytes))
+      const col = (name: string) => head.indexOf(name)
+      const groups: { metrics: Record<string, MetricValue> }[] = path === 'overview' ? [json] : path === 'by-region' ? json.regions : path === 'series' ? json.points : json.rows
+      expect(lines.length, path).toBe(groups.reduce((n, g) => n + Object.keys(g.metrics).length, 0))
+      const all = groups.flatMap((g) => Object.values(g.metrics))
+      lines.forEach((l, i) => {
+        expect(l[col('window_from')]).toBe(json.window.from)
+        expect(l[col('window_from')]).toMatch(/\+08:00$/)
+        expect(l[col('as_of')]).toMatch(/\+08:00$/)
+        expect(l[col('metric_id')]).toBe(all[i].id)
+        expect(Number(l[col('metric_version')])).toBeGreaterThanOrEqual(1)
+        expect(l[col('value')]).toBe(all[i].value === null ? '' : String(all[i].value))
+        expect(l[col('numerator')]).toBe(String(all[i].numerator))
+        expect(l[col('label')]).toBe(all[i].label)
+      })
+    }
+  })
+})
+
 describe('definition decisions (issue 5 C)', () => {
   const qx = `from=${DX}&to=${DX}&${asOf(ASX)}`
 

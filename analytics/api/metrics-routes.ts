@@ -1,5 +1,6 @@
 // GET /api/metrics/overview, /api/metrics/by-region, /api/metrics/bounces
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { metricsCsv, type CsvRow } from '../metrics/csv'
 import { z } from 'zod'
 import { DIMENSIONS, Dimension, SeriesBucket } from '../../model/api'
 import type { MetricsQueries } from '../metrics/queries'
@@ -17,10 +18,12 @@ export const WindowQuery = z.object({
   platform: z.enum(['12345', '110']).optional(),
   // The instant limits are judged at; also the default window's end. Explicit → reproducible.
   as_of: z.string().optional(),
+  format: z.enum(['json', 'csv']).default('json'),
 })
 
 /** Every metric per bucket; an unknown parameter is refused by name. */
 export const SeriesQuery = z.object({
+  format: z.enum(['json', 'csv']).default('json'),
   bucket: SeriesBucket.default('day'),
   from: z.string().optional(),
   to: z.string().optional(),
@@ -31,6 +34,7 @@ const SERIES_MAX_DAYS: Record<SeriesBucket, number> = { hour: 31, day: 400, week
 
 /** Breakdown by a dimension, with a filter on each; an unknown parameter is refused by name. */
 export const BreakdownQuery = z.object({
+  format: z.enum(['json', 'csv']).default('json'),
   dim: Dimension,
   from: z.string().optional(),
   to: z.string().optional(),
@@ -53,6 +57,11 @@ const windowKey = (route: string, q: z.infer<typeof WindowQuery>) =>
 
 export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
   const cache = new SharedCache(cacheMs)
+  const versions = Object.fromEntries(q.definitions().metrics.map((m) => [m.id, m.version]))
+  /** The same answer as CSV (window, as_of and platform on every line; the metric's version beside it). */
+  const csv = (reply: FastifyReply, name: string, a: { window: { from: string; to: string }; as_of: string; platform: string | null }, groupCols: string[], rows: CsvRow[]) =>
+    reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`)
+      .send(metricsCsv({ window_from: a.window.from, window_to: a.window.to, as_of: a.as_of, platform: a.platform ?? '' }, groupCols, rows, versions))
   return async function plugin(app: FastifyInstance) {
     const bad = (msg: string) => ({ error: msg })
     app.get('/api/metrics/overview', async (req, reply) => {
@@ -61,7 +70,8 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf, p.data.bucket === 'hour' ? 2 : 14)
       const scope = scopeOf(req)
-      return cache.get(`${scopeKey(scope)}|${windowKey('overview', p.data)}`, () => q.overview(w, p.data.bucket, p.data.platform, asOf, scope))
+      const o = await cache.get(`${scopeKey(scope)}|${windowKey('overview', p.data)}`, () => q.overview(w, p.data.bucket, p.data.platform, asOf, scope))
+      return p.data.format === 'csv' ? csv(reply, 'overview', o, [], [{ group: {}, metrics: o.metrics }]) : o
     })
     app.get('/api/metrics/by-region', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
@@ -69,7 +79,8 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf)
       const scope = scopeOf(req)
-      return cache.get(`${scopeKey(scope)}|${windowKey('by-region', { ...p.data, bucket: 'day' })}`, () => q.byRegion(w, p.data.platform, asOf, scope))
+      const b = await cache.get(`${scopeKey(scope)}|${windowKey('by-region', { ...p.data, bucket: 'day' })}`, () => q.byRegion(w, p.data.platform, asOf, scope))
+      return p.data.format === 'csv' ? csv(reply, 'by-region', b, ['county_code', 'name'], b.regions.map((r) => ({ group: { county_code: r.county_code, name: r.name }, metrics: r.metrics }))) : b
     })
     app.get('/api/metrics/breakdown', async (req, reply) => {
       const p = BreakdownQuery.safeParse(req.query)
@@ -77,9 +88,10 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf)
       const scope = scopeOf(req)
-      const { dim, from: _f, to: _t, platform, as_of: _a, ...filters } = p.data
+      const { dim, from: _f, to: _t, platform, as_of: _a, format, ...filters } = p.data
       const key = JSON.stringify(['breakdown', dim, p.data.from ?? null, p.data.to ?? null, platform ?? null, p.data.as_of ?? null, DIMENSIONS.map((d) => filters[d] ?? null)])
-      return cache.get(`${scopeKey(scope)}|${key}`, () => q.breakdown(dim, w, filters, platform, asOf, scope))
+      const b = await cache.get(`${scopeKey(scope)}|${key}`, () => q.breakdown(dim, w, filters, platform, asOf, scope))
+      return format === 'csv' ? csv(reply, `breakdown-${dim}`, b, [dim, 'name'], b.rows.map((r) => ({ group: { [dim]: r.key, name: r.name }, metrics: r.metrics }))) : b
     })
     app.get('/api/metrics/series', async (req, reply) => {
       const p = SeriesQuery.safeParse(req.query)
@@ -89,7 +101,8 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       const w = parseWindow(p.data, asOf, 14, SERIES_MAX_DAYS[p.data.bucket])
       const scope = scopeOf(req)
       const key = JSON.stringify(['series', p.data.bucket, p.data.from ?? null, p.data.to ?? null, p.data.platform ?? null, p.data.as_of ?? null])
-      return cache.get(`${scopeKey(scope)}|${key}`, () => q.series(p.data.bucket, w, p.data.platform, asOf, scope))
+      const sr = await cache.get(`${scopeKey(scope)}|${key}`, () => q.series(p.data.bucket, w, p.data.platform, asOf, scope))
+      return p.data.format === 'csv' ? csv(reply, `series-${sr.bucket}`, sr, ['bucket'], sr.points.map((pt) => ({ group: { bucket: pt.bucket }, metrics: pt.metrics }))) : sr
     })
     app.get('/api/metrics/definitions', async () => q.definitions())
     // The metric dictionary as Markdown, under the settings in force (docs/metric-dictionary.md: the defaults).

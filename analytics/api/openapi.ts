@@ -29,6 +29,8 @@ interface RouteDoc {
   response?: z.ZodType
   /** Content type of the answer when not JSON. */
   responseType?: string
+  /** Also answers CSV with ?format=csv. */
+  csv?: true
 }
 
 const id = (name: string) => z.object({ [name]: z.string().max(200) })
@@ -41,10 +43,10 @@ const DOCS: Record<string, RouteDoc> = {
   'POST /api/ingest/records': { summary: '接收记录（NDJSON 或 JSON 数组，逐行校验）Ingest records: NDJSON or a JSON array, each line validated', body: RecordInput, bodyType: 'application/x-ndjson', response: IngestResponse },
   'POST /api/ingest/events': { summary: '接收生命周期事件 Ingest lifecycle events', body: EventInput, bodyType: 'application/x-ndjson', response: IngestResponse },
   'GET /api/ingest/quarantine': { summary: '被拒收的行及原因 Rejected lines with their reasons', query: QuarantineQuery },
-  'GET /api/metrics/overview': { summary: '总览：量、转办、来回转办、三率与趋势 Volumes, transfers, bounces, the rates and the trend', query: WindowQuery, response: Overview },
-  'GET /api/metrics/by-region': { summary: '按区县（含未知区域）Per district, with the unknown-region row', query: WindowQuery, response: ByRegion },
-  'GET /api/metrics/series': { summary: '每个指标按时、日、周、月、季、年 Every metric by hour, day, week, month, quarter or year', query: SeriesQuery, response: Series },
-  'GET /api/metrics/breakdown': { summary: '按维度（区县、街镇、单位、类别、渠道）分组，可筛选 By county, town, unit, category or channel, with filters', query: BreakdownQuery, response: Breakdown },
+  'GET /api/metrics/overview': { csv: true, summary: '总览：量、转办、来回转办、三率与趋势 Volumes, transfers, bounces, the rates and the trend', query: WindowQuery, response: Overview },
+  'GET /api/metrics/by-region': { csv: true, summary: '按区县（含未知区域）Per district, with the unknown-region row', query: WindowQuery, response: ByRegion },
+  'GET /api/metrics/series': { csv: true, summary: '每个指标按时、日、周、月、季、年 Every metric by hour, day, week, month, quarter or year', query: SeriesQuery, response: Series },
+  'GET /api/metrics/breakdown': { csv: true, summary: '按维度（区县、街镇、单位、类别、渠道）分组，可筛选 By county, town, unit, category or channel, with filters', query: BreakdownQuery, response: Breakdown },
   'GET /api/metrics/definitions': { summary: '每个指标的定义、版本、SQL 与政策 Every metric: definition, version, SQL and policies', response: Definitions },
   'GET /api/metrics/dictionary.md': { summary: '指标字典（Markdown）The metric dictionary as Markdown', responseType: 'text/markdown' },
   'GET /api/metrics/bounces': { summary: '按日按类别的转办与来回转办 Transfers and bounces per day and category', query: BouncesQuery, response: Bounces },
@@ -112,7 +114,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: {
         200: {
           description: 'OK',
-          ...(d.response ? { content: { 'application/json': { schema: strip(schemaOf(d.response)) } } }
+          ...(d.response ? { content: { 'application/json': { schema: strip(schemaOf(d.response)) }, ...(d.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}) } }
             : d.responseType ? { content: { [d.responseType]: { schema: { type: 'string' } } } } : {}),
         },
         400: { description: '参数错误，指明参数 Bad input, naming the parameter', content: { 'application/json': { schema: ERROR } } },
