@@ -30,7 +30,7 @@ describe('OpenAPI description', () => {
     expect(res.valid, JSON.stringify(res.errors, null, 1)?.slice(0, 2000)).toBe(true)
     // Built from the schemas: the window parameters of the overview, its answer's fields, the ingest body.
     const overview = doc.paths['/api/metrics/overview'].get
-    expect(overview.parameters.map((p) => p.name).sort()).toEqual(['as_of', 'bucket', 'from', 'platform', 'to'])
+    expect(overview.parameters.map((p) => p.name).sort()).toEqual(['as_of', 'bucket', 'format', 'from', 'platform', 'to'])
     expect(overview.parameters.every((p) => p.in === 'query' && !p.required)).toBe(true)
     expect(Object.keys(overview.responses['200'].content!['application/json'].schema.properties!)).toEqual(expect.arrayContaining(['metrics', 'trend', 'window']))
     expect(doc.paths['/api/trace/{platform}/{id}'].get.parameters.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(['platform', 'id'])
