@@ -518,7 +518,11 @@ describe('evaluator and analyst endpoints', () => {
     expect([num, den]).toEqual(parts(o.metrics.response_rate))
     expect(Object.keys(rows[0])).not.toContain('caller_key')
     expect(Object.keys(rows[0])).not.toContain('content')
-    expect((await fetch(`${app.url}/api/export/records?from=2026-01-01&to=2026-03-01`)).status).toBe(400)
+    // any window up to about ten years (streamed month by month); longer is refused, naming the window
+    expect((await fetch(`${app.url}/api/export/records?from=2026-01-01&to=2026-03-01`)).status).toBe(200)
+    const long = await fetch(`${app.url}/api/export/records?from=2010-01-01&to=2026-03-01`)
+    expect(long.status).toBe(400)
+    expect((await long.json()).error).toMatch(/from–to: window longer than 3700 days/)
   })
 
   it('publishes every metric definition with its SQL, policies and settings', async () => {

@@ -147,6 +147,19 @@ describe('export', () => {
     expect(only110.length).toBe(10)
   })
 
+  it('streams a window of several months, month by month, every record once', async () => {
+    const recs = ['2025-08-31T23:59:59', '2025-09-01T00:00:00', '2025-09-15T12:00:00', '2025-10-01T08:00:00', '2025-11-30T23:00:00']
+      .flatMap((t, i) => Array.from({ length: 4 }, (_, k) => record({ source_id: `EXPM-${i}-${k}`, received_at: ts(t) })))
+    expect((await post(app, 'records', ndjson(recs))).body.accepted).toBe(20)
+    const ids = (await (await fetch(`${app.url}/api/export/records?from=2025-08-31&to=2025-11-30`)).text())
+      .split('\n').filter(Boolean).map((l) => JSON.parse(l).source_id as string).filter((id) => id.startsWith('EXPM-'))
+    expect(ids.length).toBe(20) // pages of 7 within each month
+    expect(new Set(ids).size).toBe(20)
+    // month by month: August's records first, November's last
+    expect(ids.slice(0, 4).every((id) => id.startsWith('EXPM-0-'))).toBe(true)
+    expect(ids.slice(-4).every((id) => id.startsWith('EXPM-4-'))).toBe(true)
+  })
+
   it('does not list an old version whose correction moved it out of the window within the month', async () => {
     await post(app, 'records', ndjson([record({ source_id: 'EXP-MOVED', received_at: ts('2025-07-10T10:00:00'), updated_at: ts('2025-07-21T10:00:00') })]))
     await post(app, 'records', ndjson([record({ source_id: 'EXP-MOVED', received_at: ts('2025-07-20T10:00:00'), updated_at: ts('2025-07-22T10:00:00') })]))
