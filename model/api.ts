@@ -31,6 +31,7 @@ export const MetricValue = z.object({
   formula: z.string(), // human-readable definition, e.g. '回访解决数 / 回访联系数'
   reason: z.string().nullable(), // why value is null (nothing to judge; coverage below the minimum); else null
   coverage: Coverage.nullable(), // rates that need timestamps; null for the others
+  version: z.number().int(), // of the definition (GET /api/metrics/definitions, the dictionary)
 })
 export type MetricValue = z.infer<typeof MetricValue>
 

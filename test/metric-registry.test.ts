@@ -2,7 +2,7 @@
 // API serves and docs/ holds. A definition that changes without a new version fails here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { Definitions } from '../model/api'
+import { Definitions, Overview } from '../model/api'
 import { loadConfig } from '../config'
 import { CANONICAL_PARAMS, fingerprints, readVersionLock, updatedLock } from '../analytics/metrics/versions'
 import { MetricsQueries } from '../analytics/metrics/queries'
@@ -100,6 +100,12 @@ describe('metric targets (METRIC_TARGETS)', () => {
       }
       expect(d.metrics.find((m) => m.id === 'satisfaction_rate_110')).toMatchObject({ target: 0.95, warn: 0.9 })
       expect(d.metrics.find((m) => m.id === 'satisfaction_rate_12345')).toMatchObject({ target: null, warn: null })
+    })
+
+    it('every metric value in an answer carries its definition’s version', async () => {
+      const lock = readVersionLock()
+      const o = Overview.parse(await (await fetch(`${app.url}/api/metrics/overview`)).json())
+      for (const m of Object.values(o.metrics)) expect(m.version, m.id).toBe(lock[m.id].version)
     })
 
     it('GET /api/metrics/dictionary.md is the dictionary under the settings in force', async () => {
