@@ -32,6 +32,8 @@ export const MetricValue = z.object({
   reason: z.string().nullable(), // why value is null (nothing to judge; coverage below the minimum); else null
   coverage: Coverage.nullable(), // rates that need timestamps; null for the others
   version: z.number().int(), // of the definition (GET /api/metrics/definitions, the dictionary)
+  // METRIC_TARGETS (configuration, never official): below `warn` a warning, below `target` short of it.
+  target: z.number().nullable(), warn: z.number().nullable(),
 })
 export type MetricValue = z.infer<typeof MetricValue>
 

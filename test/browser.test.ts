@@ -14,7 +14,8 @@ let browser: Browser
 beforeAll(async () => {
   if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
   if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
-  app = await startTestApp({}, { jobs: true })
+  // Targets for two rates (configuration): the wall colours them against it.
+  app = await startTestApp({ METRIC_TARGETS: JSON.stringify({ response_rate_12345: { target: 0.99, warn: 0.98 }, response_rate_110: { target: 0.01 } }) }, { jobs: true })
   // One day of simulated history through the real ingest path; no live stream, so the numbers hold still.
   const sim = new Simulator({ seed: 7, scale: 0.05, now: Date.now() })
   for (const batch of sim.backfill(1)) {
@@ -53,6 +54,14 @@ describe('dashboard', () => {
       const shown = (await page.locator(`[data-kpi="${id}"]`).first().textContent())?.trim()
       expect(shown, id).toBe(formatMetric(api.metrics[id]))
     }
+    // Configured targets: below the warning level red, under the target amber, else as usual; the target is shown.
+    for (const [id, t, w] of [['response_rate_12345', 0.99, 0.98], ['response_rate_110', 0.01, null]] as const) {
+      const v = api.metrics[id].value
+      const want = v === null ? 'none' : w !== null && v < w ? 'warn' : v < t ? 'below' : 'ok'
+      expect(await page.locator(`[data-kpi="${id}"]`).getAttribute('data-target-state'), id).toBe(want)
+    }
+    expect(await page.locator('[data-kpi="resolution_rate_12345"]').getAttribute('data-target-state')).toBe('none')
+    expect(await page.locator('.goal').first().textContent()).toContain('目标 99.0%')
     const onScreen = await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-kpi')!, card: e.closest('.card')?.textContent ?? '' })))
     expect(onScreen.map((k) => k.id).sort()).toEqual([...ids].sort())
     for (const k of onScreen) if (api.metrics[k.id].platform === 'both') expect(k.card, k.id).toContain('合计')

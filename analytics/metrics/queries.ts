@@ -91,7 +91,7 @@ export class MetricsQueries {
 
   private values(rec: AggRow | undefined, ev: AggRow | undefined, platform: PlatformFilter): Record<string, MetricValue> {
     const out: Record<string, MetricValue> = {}
-    for (const d of this.defs) out[d.id] = toValue(d, d.source === 'records' ? rec : ev, this.minCoverage, platform, this.versions[d.id]?.version ?? 0)
+    for (const d of this.defs) out[d.id] = toValue(d, d.source === 'records' ? rec : ev, this.minCoverage, platform, this.versions[d.id]?.version ?? 0, this.p.targets?.[d.id])
     return out
   }
 

@@ -7,7 +7,8 @@ export type AggRow = Record<string, unknown>
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
-export function toValue(d: MetricDef, row: AggRow | undefined, minCoverage: number, filter?: '12345' | '110', version = 0): MetricValue {
+export function toValue(d: MetricDef, row: AggRow | undefined, minCoverage: number, filter?: '12345' | '110', version = 0,
+  target: { target: number; warn?: number } | undefined = undefined): MetricValue {
   const get = (k: string) => Number(row?.[`${d.id}__${k}`] ?? 0)
   const n = get('n')
   const den = d.den ? get('d') : null
@@ -29,7 +30,8 @@ export function toValue(d: MetricDef, row: AggRow | undefined, minCoverage: numb
       ? '无数据：评判记录截至 as_of 均未到时限 (no data: every judged record is still within its limit as of as_of)'
       : '无数据：窗口内无可评判记录 (no data: nothing to judge in the window)'
   else value = n / den
-  return { id: d.id, label: displayLabel(d, filter), platform: d.platform, value, numerator: n, denominator: den, unit: d.unit, formula: d.formula, reason, coverage, version }
+  return { id: d.id, label: displayLabel(d, filter), platform: d.platform, value, numerator: n, denominator: den, unit: d.unit, formula: d.formula, reason, coverage, version,
+    target: target?.target ?? null, warn: target?.warn ?? null }
 }
 
 /** Adds aggregated rows column by column: every column is a count over disjoint sets of rows. */

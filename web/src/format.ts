@@ -37,7 +37,18 @@ export function metricTip(m: MetricValue | null | undefined, fallback = ''): str
   const c = m.coverage
   if (c) lines.push(`评判 ${formatCount(c.judged)}：可判定 ${formatCount(c.measured)}，未记录 ${formatCount(c.not_recorded)}，待定 ${formatCount(c.pending)}；覆盖率 ${formatRatio(c.ratio)}（最低 ${formatRatio(c.min)}）`)
   if (m.reason) lines.push(m.reason)
+  if (m.target != null) lines.push(`目标 ${m.unit === 'ratio' ? formatRatio(m.target) : formatCount(m.target)}${m.warn != null ? `，预警线 ${m.unit === 'ratio' ? formatRatio(m.warn) : formatCount(m.warn)}` : ''}（配置，非官方）`)
   return lines.join('\n')
+}
+
+/**
+ * Where a value stands against its configured target: 'warn' below the warning level, 'below' under the
+ * target, 'ok' at or above it; null without a target or a value.
+ */
+export function targetState(m: Pick<MetricValue, 'value' | 'target' | 'warn'> | null | undefined): 'ok' | 'below' | 'warn' | null {
+  if (!m || m.value == null || m.target == null) return null
+  if (m.warn != null && m.value < m.warn) return 'warn'
+  return m.value < m.target ? 'below' : 'ok'
 }
 
 /** A count metric's value from a metrics map (0 when absent). */
