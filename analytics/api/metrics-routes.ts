@@ -1,4 +1,5 @@
-// GET /api/metrics/overview, /api/metrics/by-region, /api/metrics/bounces
+// GET /api/metrics/overview, by-region, series, breakdown (JSON, or CSV with format=csv), definitions,
+// dictionary.md and bounces; GET /api/trace/:platform/:id.
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { metricsCsv, type CsvRow } from '../metrics/csv'
 import { z } from 'zod'
@@ -64,9 +65,11 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
       .send(metricsCsv({ window_from: a.window.from, window_to: a.window.to, as_of: a.as_of, platform: a.platform ?? '' }, groupCols, rows, versions))
   return async function plugin(app: FastifyInstance) {
     const bad = (msg: string) => ({ error: msg })
+    /** A refused query string: each problem with the parameter it is about. */
+    const refused = (e: z.ZodError) => bad(e.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '))
     app.get('/api/metrics/overview', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
-      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
+      if (!p.success) return reply.code(400).send(refused(p.error))
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf, p.data.bucket === 'hour' ? 2 : 14)
       const scope = scopeOf(req)
@@ -75,7 +78,7 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
     })
     app.get('/api/metrics/by-region', async (req, reply) => {
       const p = WindowQuery.safeParse(req.query)
-      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
+      if (!p.success) return reply.code(400).send(refused(p.error))
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf)
       const scope = scopeOf(req)
@@ -84,7 +87,7 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
     })
     app.get('/api/metrics/breakdown', async (req, reply) => {
       const p = BreakdownQuery.safeParse(req.query)
-      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')))
+      if (!p.success) return reply.code(400).send(refused(p.error))
       const asOf = parseAsOf(p.data.as_of)
       const w = parseWindow(p.data, asOf)
       const scope = scopeOf(req)
@@ -95,7 +98,7 @@ export function metricsRoutes(q: MetricsQueries, cacheMs = 2000) {
     })
     app.get('/api/metrics/series', async (req, reply) => {
       const p = SeriesQuery.safeParse(req.query)
-      if (!p.success) return reply.code(400).send(bad(p.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')))
+      if (!p.success) return reply.code(400).send(refused(p.error))
       const asOf = parseAsOf(p.data.as_of)
       // Multi-year windows by month, quarter or year; hours over a month at most.
       const w = parseWindow(p.data, asOf, 14, SERIES_MAX_DAYS[p.data.bucket])
