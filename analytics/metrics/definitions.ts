@@ -163,16 +163,16 @@ export function windowMonths(col: string, lo = 'from', hi = 'to'): string {
 export function eventsInWindow(where = '1'): string {
   // The transfers into the window's records are found among all history in two steps, because a FINAL
   // read of every event (and its merge) took most of a detection run: first the keys of events any
-  // version of which is such a transfer (no FINAL: `type` is read first and most rows are dropped),
-  // then only those keys FINAL (primary-key granules) with the condition applied again to their latest
+  // version of which is such a transfer (transfer_keys, sorted by counterpart: migration 018), then
+  // only those keys FINAL (primary-key granules) with the condition applied again to their latest
   // version — the same rows as a FINAL read of everything. `where` (on events' own columns) narrows
   // the window's events before the join.
   return `(SELECT e.*, e.type = 'transfer' AND e.platform = e.from_platform AND ifNull(ti.first_in < e.at, 0) AS bounced_back
     FROM (SELECT * FROM events FINAL WHERE ${windowFinal('at')} AND (${where})) AS e
     LEFT JOIN (SELECT to_platform, counterpart_id, min(at) AS first_in FROM events FINAL
                WHERE ${TRANSFER_OUT} AND counterpart_id != ''
-                 AND (platform, event_id) IN (SELECT platform, event_id FROM events
-                   WHERE ${TRANSFER_OUT} AND counterpart_id != '' AND (to_platform, counterpart_id) IN (SELECT platform, record_id FROM events
+                 AND (platform, event_id) IN (SELECT platform, event_id FROM transfer_keys
+                   WHERE platform = from_platform AND (to_platform, counterpart_id) IN (SELECT platform, record_id FROM events
                      WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND (${where})))
                GROUP BY to_platform, counterpart_id) AS ti
       ON ti.to_platform = e.platform AND ti.counterpart_id = e.record_id)`

@@ -34,11 +34,15 @@ export async function traceMatter(db: Db, platform: string, id: string, scope: S
     if (rec) records.push(rec)
     else missing.push(key)
     if (!rec && scope.counties !== 'all') continue // out of scope (or absent): neither shown nor followed
-    // Its own events, and transfers on the other platform that name it as their counterpart.
+    // Its own events, and transfers on the other platform that name it as their counterpart. Their
+    // keys come from the events' by-record projection and transfer_keys (migrations 017, 018), so
+    // FINAL merges only their granules: the condition alone made every hop read all of history.
     const evs = await queryRows<Trace['events'][number]>(db,
       `SELECT ${EVENT_COLS} FROM events FINAL
-       WHERE (platform = {p:String} AND record_id = {id:String})
-          OR (type = 'transfer' AND to_platform = {p:String} AND counterpart_id = {id:String})
+       WHERE ((platform = {p:String} AND record_id = {id:String})
+          OR (type = 'transfer' AND to_platform = {p:String} AND counterpart_id = {id:String}))
+         AND (platform, event_id) IN (SELECT platform, event_id FROM events WHERE platform = {p:String} AND record_id = {id:String}
+           UNION ALL SELECT platform, event_id FROM transfer_keys WHERE to_platform = {p:String} AND counterpart_id = {id:String})
        ORDER BY at`, { p, id: rid })
     for (const e of evs) {
       events.set(`${e.platform}:${e.event_id}`, e)

@@ -139,7 +139,7 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
              if(type IN ('dispatched', 'redispatched', 'unit_transfer'), toString(to_unit), ''),
              if(type IN ('returned', 'unit_transfer'), toString(from_unit), '')]))) >= {many:UInt32}
         OR (countIf(${TRANSFER_OUT}) > 0
-            AND (platform, record_id) IN (SELECT to_platform, counterpart_id FROM events WHERE ${TRANSFER_OUT} AND counterpart_id != '')))`
+            AND (platform, record_id) IN (SELECT to_platform, counterpart_id FROM transfer_keys WHERE platform = from_platform)))`
   Object.assign(params, { hubs: cfg.hubUnits.length ? cfg.hubUnits : [''], many: Math.max(0, Math.round(cfg.manyUnits)) })
   // (sorted here: ORDER BY in SQL took longer than the read itself)
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
@@ -171,8 +171,9 @@ export async function detectJurisdiction(db: Db, w: Window, cfg: JurisdictionCon
     const firstIn = new Map((await rows<{ p: string; r: string; first_in: number }>(db,
       `SELECT to_platform AS p, counterpart_id AS r, toUnixTimestamp64Milli(min(at)) AS first_in FROM events FINAL
        WHERE ${TRANSFER_OUT} AND counterpart_id != ''
-         AND (platform, event_id) IN (SELECT platform, event_id FROM events
-           WHERE ${TRANSFER_OUT} AND counterpart_id != '' AND concat(toString(to_platform), '|', counterpart_id) IN ${inStrings('recs')})
+         AND (platform, event_id) IN (SELECT platform, event_id FROM transfer_keys
+           WHERE platform = from_platform AND (to_platform, counterpart_id) IN (SELECT substring(k, 1, position(k, '|') - 1), substring(k, position(k, '|') + 1)
+             FROM (SELECT arrayJoin(JSONExtract({recs:String}, 'Array(String)')) AS k)))
        GROUP BY p, r`, { recs: stringsParam(sending) })).map((x) => [`${x.p}|${x.r}`, num(x.first_in)]))
     for (const [k, es] of byRecord) {
       const f = firstIn.get(k)
