@@ -67,7 +67,14 @@ export class IngestService {
    * failed (then the sender resends the request; re-sends are never doubled).
    */
   async ingest(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID(), scope?: SendScope): Promise<IngestResponse> {
-    const items = splitBodyLazy(body, this.o.maxLines ?? Infinity)
+    return this.ingestItems(kind, splitBodyLazy(body, this.o.maxLines ?? Infinity), requestId, scope)
+  }
+
+  /**
+   * Ingests items already split (and perhaps mapped: ingest/mapping/): each keeps its own line
+   * number, and an item carrying `errors` is rejected and quarantined with them.
+   */
+  async ingestItems(kind: IngestKind, items: (() => BodyItem)[], requestId: string = randomUUID(), scope?: SendScope): Promise<IngestResponse> {
     const results: IngestResponse['results'] = []
     const quarantined: QuarantineRow[] = []
     const accepted: (RecordRow | EventRow)[] = []
@@ -80,8 +87,9 @@ export class IngestService {
     for (let k = 0; k < items.length; k++) {
       if (k % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r))
       const item = items[k]()
-      const id = item.parseError ? null : itemId(item.value, idKey)
+      const id = item.id !== undefined ? item.id : item.parseError ? null : itemId(item.value, idKey)
       if (item.parseError) { reject(item, id, [{ field: '(line)', reason: item.parseError }]); continue }
+      if (item.errors?.length) { reject(item, id, item.errors); continue }
       const c = kind === 'records' ? checkRecord(item.value, this.ref) : checkEvent(item.value)
       if (!c.ok) { reject(item, id, c.errors); continue }
       // A source token sends only its own platform and counties; other lines are rejected, the rest stored.
@@ -163,4 +171,29 @@ function capErrors(errors: FieldError[]): FieldError[] {
 /** The caller_phone field of a raw line is replaced wholesale: its format may defeat the text masks. */
 function stripCallerPhone(raw: string): string {
   return raw.replace(/("caller_phone"\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)/g, '$1"***"')
+}
+
+/**
+ * What ingest would answer for these items, without writing anything (`--dry-run`): the same
+ * validation as ingestItems, without storage (so without the checks only storage can make: ClickHouse
+ * refusing a row, and a county-scoped token's events).
+ */
+export function checkItems(kind: IngestKind, items: BodyItem[], ref: Reference, scope?: SendScope): IngestResponse {
+  const results: IngestResponse['results'] = []
+  const idKey = kind === 'records' ? 'source_id' : 'event_id'
+  let accepted = 0
+  for (const item of items) {
+    const id = item.id !== undefined ? item.id : item.parseError ? null : itemId(item.value, idKey)
+    let errors: FieldError[] | undefined
+    if (item.parseError) errors = [{ field: '(line)', reason: item.parseError }]
+    else if (item.errors?.length) errors = item.errors
+    else {
+      const c = kind === 'records' ? checkRecord(item.value, ref) : checkEvent(item.value)
+      if (!c.ok) errors = c.errors
+      else if (scope) { const o = checkSendScope(c.value as { platform: string; county_code?: string }, scope); if (o.length) errors = o }
+    }
+    if (errors) results.push({ line: item.line, id, status: 'rejected', errors: capErrors(errors) })
+    else { accepted++; results.push({ line: item.line, id, status: 'accepted' }) }
+  }
+  return { accepted, rejected: results.length - accepted, results }
 }
