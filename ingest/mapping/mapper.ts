@@ -112,7 +112,7 @@ export class RowMapper {
       const v = convert(c, raw)
       if (v.error) { errors.push({ field: c.field, reason: `${shown(raw)}${where} ${v.error}` }); continue }
       if (c.type === 'time') times.push(v.ms!)
-      set(out, c.field, v.value)
+      set(out, c.field, c.spec.prefix && c.type === 'string' ? c.spec.prefix + String(v.value) : v.value)
     }
     // A snapshot's version: when not mapped, its latest time (a later export of the same record replaces this one).
     if (out.updated_at === undefined && times.length && !errors.some((e) => TIME_FIELDS[this.mapping.kind].includes(e.field as never)))

@@ -24,6 +24,8 @@ export const FieldSpec = z.object({
   formats: z.array(z.string().min(1)).min(1).optional(),
   /** Time zone of this field's values without an offset (default: the mapping's timezone). */
   timezone: z.string().optional(),
+  /** Put before the value (after mapping): keeps ids of one export apart from another's ("WEB-" + 24). */
+  prefix: z.string().max(32).optional(),
   /** Text cleanup: "text" (each line trimmed, blank lines dropped), "line" (whitespace collapsed to one space), "none". */
   clean: z.enum(['text', 'line', 'none']).optional(),
 }).strict().superRefine((f, ctx) => {
