@@ -1,0 +1,127 @@
+// Mapped imports into real embedded ClickHouse: a mixed export whose bad rows are reported by line
+// and field while the good ones are stored; the dry run writing nothing; every example mapping.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { startTestApp, type TestApp } from './helpers/app'
+import { workOrder, workOrderCsv, csvLine } from './helpers/import-fixtures'
+import { queryRows } from '../analytics/clickhouse'
+import { importMapped } from '../ingest/import-cli'
+import { checkItems } from '../ingest/service'
+import { loadMappingFile } from '../ingest/mapping/schema'
+
+let app: TestApp
+let dir: string
+beforeAll(async () => {
+  app = await startTestApp()
+  dir = mkdtempSync(path.join(tmpdir(), 'linkage-mapped-'))
+})
+afterAll(async () => {
+  await app?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const count = async (sql: string) => Number((await queryRows<{ n: number }>(app.db, sql))[0].n)
+const sink = () => (kind: 'records' | 'events', items: Parameters<typeof checkItems>[1]) => app.ingest.ingestItems(kind, items.map((i) => () => i))
+const fixedClock = () => { let t = Date.UTC(2019, 0, 1); return () => (t += 100) }
+
+function mixedFile(): string {
+  const rows = Array.from({ length: 20 }, (_, i) => workOrder(i))
+  rows[3] = workOrder(3, { 受理时间: '2019/2/30 9:00:00' }) // no such day
+  rows[7] = workOrder(7, { 所属区县: '火星区' }) // not in the value map
+  rows[11] = [...workOrder(11), 'stray'] // one field too many
+  rows[15] = workOrder(15, { 办结时间: '2019/3/1 8:00:00', 受理时间: '2019/3/16 9:15:05', 派单时间: '' }) // closed before received
+  rows[18] = workOrder(18, { 工单状态: '已归档' }) // a status the map lacks
+  const file = path.join(dir, 'mixed.csv')
+  writeFileSync(file, workOrderCsv(rows))
+  return file
+}
+// Every row spans three physical lines (its content holds two line breaks): row k starts on line 2 + 3k.
+const lineOf = (k: number) => 2 + 3 * k
+
+describe('mapped CSV import into ClickHouse', () => {
+  it('dry run: reports what would be accepted and rejected, by reason, and writes nothing', async () => {
+    const file = mixedFile()
+    const mapping = await loadMappingFile('ingest/mappings/12345-work-orders.json')
+    const out: string[] = []
+    const before = await count(`SELECT count() AS n FROM records`) + await count(`SELECT count() AS n FROM quarantine`)
+    const t = await importMapped(file, mapping, async (k, items) => checkItems(k, items, app.ingest.ref), { dryRun: true, out: (s) => out.push(s), now: fixedClock() })
+    expect(t).toMatchObject({ accepted: 15, rejected: 5 })
+    const text = out.join('\n')
+    expect(text).toContain('15 would be accepted, 5 would be rejected')
+    expect(text).toMatch(/rejected by reason:\n\s+1 × received_at: "…" \(column 受理时间\) is not a time/)
+    expect(text).toContain('dry run: nothing was written.')
+    expect(await count(`SELECT count() AS n FROM records`) + await count(`SELECT count() AS n FROM quarantine`)).toBe(before)
+  })
+
+  it('stores the good rows and reports each bad one by line, source id, field and column, keeping it in quarantine without personal data', async () => {
+    const file = mixedFile()
+    const mapping = await loadMappingFile('ingest/mappings/12345-work-orders.json')
+    const out: string[] = []
+    const t = await importMapped(file, mapping, sink(), { out: (s) => out.push(s), now: fixedClock() })
+    expect(t).toMatchObject({ accepted: 15, rejected: 5 })
+    expect(out).toContain(`line ${lineOf(3)} (WO-000003): rejected — received_at: "2019/2/30 9:00:00" (column 受理时间) is not a time in the formats YYYY/M/D[ H:mm[:ss]] | iso | excel (or not a real date)`)
+    expect(out).toContain(`line ${lineOf(7)} (WO-000007): rejected — county_code: "火星区" (column 所属区县) is not in the mapping's value map for county_code (add it to "map", or set "unmapped")`)
+    expect(out).toContain(`line ${lineOf(11)} (WO-000011): rejected — (line): CSV: the row has 17 fields, the header 16 (a stray delimiter, or a quote not closed?)`)
+    expect(out).toContain(`line ${lineOf(15)} (WO-000015): rejected — closed_at (column 办结时间): closed_at is before received_at`)
+    expect(out.find((l) => l.startsWith(`line ${lineOf(18)} `))).toMatch(/status: "已归档" \(column 工单状态\)/)
+    expect(out.join('\n')).not.toMatch(/1381234\d{4}|张三/) // no caller number or name in the report
+
+    const ids = await queryRows<{ source_id: string }>(app.db, `SELECT source_id FROM records FINAL WHERE source_id LIKE 'WO-%' ORDER BY source_id`)
+    expect(ids.length).toBe(15)
+    expect(ids.map((r) => r.source_id)).not.toContain('WO-000003')
+    const [r] = await queryRows<Record<string, unknown>>(app.db, `SELECT * FROM records FINAL WHERE source_id = 'WO-000000'`)
+    expect(r).toMatchObject({ platform: '12345', channel: 'web', county_code: '410105', kind: 'complaint', status: 'closed', category_code: 'PUB_STREETLIGHT', source_category: '路灯损坏', title: '小区门口路灯不亮' })
+    expect(r.content).toBe('小区门口路灯连续三天不亮，\n请尽快维修。联系电话138****0000')
+    expect(r.caller_key).toMatch(/^[0-9a-f]{32}$/)
+    expect(String(r.received_at)).toMatch(/^2019-03-01 09:00:05/) // Asia/Shanghai wall time as exported
+
+    const q = await queryRows<{ line: number; source_key: string; errors: string; raw: string }>(app.db, `SELECT line, source_key, errors, raw FROM quarantine WHERE source_key LIKE 'WO-%' ORDER BY line`)
+    expect(q.map((x) => x.line)).toEqual([3, 7, 11, 15, 18].map(lineOf))
+    expect(JSON.parse(q[0].errors)[0].field).toBe('received_at')
+    expect(JSON.parse(q[1].raw)['所属区县']).toBe('火星区')
+    for (const x of q) expect(x.raw).not.toMatch(/1381234\d{4}|张三/)
+  })
+
+  it('imports the 110 example: Excel serial times, offsets and the source zone', async () => {
+    const mapping = await loadMappingFile('ingest/mappings/110-incidents.json')
+    const header = ['警情编号', '报警方式', '报警时间', '报警电话', '报警人', '管辖单位', '警情类别', '简要警情', '警情详情', '处警状态', '派警时间', '到场时间', '结警时间']
+    const rows = [
+      ['J-1', '电话报警', '43524.475752315', '13900001111', '李四', '金水分局', '群众求助', '老人走失', '一位老人在公园走失', '已结警', '43524.48', '43524.49', '43524.5'],
+      ['J-2', '网络报警', '2019-02-28T11:25:05+08:00', '', '', '中原分局', '纠纷', '邻里纠纷', '', '已结警', '', '2019-02-28T11:40:00+08:00', '2019-02-28T12:00:00+08:00'],
+      ['J-3', '电话报警', '2019/2/28 11:25', '', '', '二七分局', '交通事故', '两车刮擦', '', '已接警', '', '', ''],
+    ]
+    const file = path.join(dir, 'jq.csv')
+    writeFileSync(file, [header, ...rows].map(csvLine).join('\n'))
+    const out: string[] = []
+    const t = await importMapped(file, mapping, sink(), { out: (s) => out.push(s), now: fixedClock() })
+    expect(out.filter((l) => l.startsWith('line '))).toEqual([])
+    expect(t).toMatchObject({ accepted: 3, rejected: 0 })
+    const got = await queryRows<{ id: string; at: string; arr: string }>(app.db,
+      `SELECT source_id AS id, toString(received_at) AS at, toString(arrived_at) AS arr FROM records FINAL WHERE platform = '110' AND source_id LIKE 'J-%' ORDER BY id`)
+    expect(got).toEqual([
+      { id: 'J-1', at: '2019-02-28 11:25:05.000', arr: '2019-02-28 11:45:36.000' },
+      { id: 'J-2', at: '2019-02-28 11:25:05.000', arr: '2019-02-28 11:40:00.000' },
+      { id: 'J-3', at: '2019-02-28 11:25:00.000', arr: null },
+    ])
+  })
+
+  it('imports the online-message example (multi-line bodies with leading newlines and tabs)', async () => {
+    const mapping = await loadMappingFile('ingest/mappings/teddy-online-messages.json')
+    const body = '\ufeff留言编号,留言用户,留言主题,留言时间,留言详情,一级分类,留言时间_iso\n' +
+      '101,U0001,路灯不亮,2020/1/6 12:09:38,"\n\t\t\t\t\t\n\t\t\t\t\t某路段路灯不亮，晚上很黑。\n\t\t\t\t\t\n\t\t\t\t",城乡建设,2020-01-06T12:09:38\n' +
+      '102,U0002,噪音扰民,,"　夜间施工噪音",环境保护,2020-01-07T08:00:00\n'
+    const file = path.join(dir, 'msgs.csv')
+    writeFileSync(file, body)
+    const t = await importMapped(file, mapping, sink(), { out: () => {}, now: fixedClock() })
+    expect(t).toMatchObject({ accepted: 2, rejected: 0 })
+    const rows = await queryRows<{ source_id: string; content: string; at: string }>(app.db,
+      `SELECT source_id, content, toString(received_at) AS at FROM records FINAL WHERE source_id LIKE 'WEB-%' ORDER BY source_id`)
+    expect(rows).toEqual([
+      { source_id: 'WEB-101', content: '某路段路灯不亮，晚上很黑。', at: '2020-01-06 12:09:38.000' },
+      // The first time column is empty: the second one is taken.
+      { source_id: 'WEB-102', content: '夜间施工噪音', at: '2020-01-07 08:00:00.000' },
+    ])
+  })
+})
