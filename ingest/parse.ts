@@ -116,7 +116,7 @@ function splitText(text: string, maxLines: number): (() => BodyItem)[] {
 
 /**
  * True when a body sent as NDJSON or JSON is evidently CSV: its first line is not JSON and is split
- * by commas, tabs or semicolons, and so is the next line, as often. Such a body gets one clear answer
+ * by commas, tabs or semicolons, and so is the next line. Such a body gets one clear answer
  * instead of "malformed JSON" on every line.
  */
 export function looksLikeCsv(body: Buffer | string): boolean {
@@ -127,7 +127,8 @@ export function looksLikeCsv(body: Buffer | string): boolean {
   if (first.startsWith('{') || first.startsWith('[')) return false
   for (const d of [',', '\t', ';']) {
     const n = lines[0].split(d).length - 1
-    if (n >= 1 && (lines.length === 1 || lines[1].split(d).length - 1 >= n)) return true
+    // (The second line may hold fewer: a quoted field can carry a line break.)
+    if (n >= 1 && (lines.length === 1 || lines[1].includes(d))) return true
   }
   return false
 }

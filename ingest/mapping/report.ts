@@ -4,7 +4,8 @@ import type { IngestResponse } from '../../model/api'
 
 /** A reason with its particulars (quoted values, numbers) taken out, so that like rejections count together. */
 export function reasonKey(field: string, reason: string): string {
-  return `${field}: ${reason.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/\d+(?:\.\d+)?/g, 'N')}`
+  const q = '"(?:[^"\\\\]|\\\\.)*"'
+  return `${field}: ${reason.replace(new RegExp(`^${q}|(?<=: )${q}`, 'g'), '"…"').replace(/\d+(?:\.\d+)?/g, 'N')}`
 }
 
 export class ImportReport {
