@@ -120,11 +120,11 @@ function splitText(text: string, maxLines: number): (() => BodyItem)[] {
  * instead of "malformed JSON" on every line.
  */
 export function looksLikeCsv(body: Buffer | string): boolean {
-  const text = (typeof body === 'string' ? body : body.subarray(0, 64 * 1024).toString('utf8')).replace(/^\ufeff/, '')
+  const text = (typeof body === 'string' ? body.slice(0, 64 * 1024) : body.subarray(0, 64 * 1024).toString('utf8')).replace(/^\ufeff/, '')
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 2)
   if (lines.length === 0) return false
-  const first = lines[0].trimStart()
-  if (first.startsWith('{') || first.startsWith('[')) return false
+  // Either line JSON-like: an NDJSON body with a bad line, whose good lines must still be stored.
+  if (lines.some((l) => /^\s*[[{]/.test(l))) return false
   for (const d of [',', '\t', ';']) {
     const n = lines[0].split(d).length - 1
     // (The second line may hold fewer: a quoted field can carry a line break.)

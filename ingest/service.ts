@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto'
 import type { Db } from '../analytics/clickhouse'
 import type { IngestResponse } from '../model/api'
 import { BatchWriter } from './batch-writer'
-import { splitBodyLazy, type BodyItem } from './parse'
+import { splitBodyLazy, TooManyLinesError, type BodyItem } from './parse'
+import { MappingStore } from './mapping/store'
+import { MappingError, type Mapping } from './mapping/schema'
+import { mappedItems } from './mapping/source'
 import { relocator, monthOf } from './relocate'
 import { queryRows } from '../analytics/clickhouse'
 import { checkRecord, checkEvent, checkSendScope, itemId, type FieldError, type SendScope } from './validate'
@@ -25,6 +28,8 @@ export interface IngestOptions {
   flushMs: number
   /** Lines one request may carry; more is refused whole (413). */
   maxLines?: number
+  /** The mappings `?mapping=NAME` may name (default: the shipped examples). */
+  mappings?: MappingStore
   log?: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void; info: (o: object, m: string) => void }
 }
 
@@ -40,8 +45,10 @@ export class IngestService {
   readonly quarantine: BatchWriter<QuarantineRow>
   readonly ref = Reference.load()
   readonly totals = { records: 0, events: 0, rejected: 0 }
+  readonly mappings: MappingStore
 
   constructor(private readonly db: Db, private readonly o: IngestOptions) {
+    this.mappings = o.mappings ?? new MappingStore()
     const common = { maxRows: o.maxRows, flushMs: o.flushMs, log: o.log }
     this.records = new BatchWriter<RecordRow>(db, {
       ...common, table: 'records', partitionOf: (r) => monthOf(r.received_at),
@@ -131,6 +138,24 @@ export class IngestService {
     this.totals[kind] += accepted.length - refused.length
     this.totals.rejected += nRejected
     return { accepted: accepted.length - refused.length, rejected: nRejected, request_id: requestId, results }
+  }
+
+  /**
+   * Ingests a body through a mapping (CSV or NDJSON of a source's own columns). Throws MappingError
+   * when the mapping does not fit the body as a whole (a column it names is missing, no header).
+   */
+  async ingestMapped(kind: IngestKind, body: Buffer | string, mapping: Mapping, format: 'csv' | 'ndjson', requestId: string = randomUUID(), scope?: SendScope, dryRun = false): Promise<IngestResponse> {
+    if (mapping.kind !== kind) throw new MappingError(`the mapping maps ${mapping.kind}: send it to /api/ingest/${mapping.kind}`)
+    const max = this.o.maxLines ?? Infinity
+    const items: BodyItem[] = []
+    let n = 0
+    for await (const it of mappedItems([body], mapping, format)) {
+      if (++n <= max) items.push(it)
+      if (n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r))
+    }
+    if (n > max) throw new TooManyLinesError(n, max)
+    if (dryRun) return { ...checkItems(kind, items, this.ref, scope), request_id: requestId }
+    return this.ingestItems(kind, items.map((i) => () => i), requestId, scope)
   }
 
   /** Index of each event whose record is unknown or in a county outside `counties`, with the reason. */

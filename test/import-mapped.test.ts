@@ -125,3 +125,44 @@ describe('mapped CSV import into ClickHouse', () => {
     ])
   })
 })
+
+describe('POST /api/ingest/records?mapping=NAME', () => {
+  const postCsv = (q: string, body: string, type = 'text/csv') =>
+    fetch(`${app.url}/api/ingest/records${q}`, { method: 'POST', headers: { 'content-type': type }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }))
+
+  it('takes text/csv through a mapping from the configured folder, answering each row by its line', async () => {
+    const rows = [workOrder(900), workOrder(901, { 所属区县: '火星区' }), workOrder(902)]
+    const dry = await postCsv('?mapping=12345-work-orders&dry_run=true', workOrderCsv(rows))
+    expect(dry.status).toBe(200)
+    expect(dry.body).toMatchObject({ dry_run: true, accepted: 2, rejected: 1 })
+    expect(await count(`SELECT count() AS n FROM records WHERE source_id IN ('WO-000900', 'WO-000902')`)).toBe(0)
+
+    const res = await postCsv('?mapping=12345-work-orders', workOrderCsv(rows))
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ accepted: 2, rejected: 1 })
+    expect(res.body.results.map((r: any) => [r.line, r.id, r.status])).toEqual([[2, 'WO-000900', 'accepted'], [5, 'WO-000901', 'rejected'], [8, 'WO-000902', 'accepted']])
+    expect(res.body.results[1].errors[0]).toMatchObject({ field: 'county_code', reason: expect.stringContaining('"火星区" (column 所属区县)') })
+    expect(await count(`SELECT count() AS n FROM records FINAL WHERE source_id IN ('WO-000900', 'WO-000902')`)).toBe(2)
+    expect(await count(`SELECT count() AS n FROM quarantine WHERE source_key = 'WO-000901' AND request_id = '${res.body.request_id}'`)).toBe(1)
+  })
+
+  it('answers CSV without a mapping, unknown or unfit mappings and unsafe names with a clear error', async () => {
+    const csv = workOrderCsv([workOrder(910)])
+    const noMap = await postCsv('', csv)
+    expect(noMap.status).toBe(415)
+    expect(noMap.body.error).toMatch(/text\/csv with \?mapping=NAME/)
+    const asNdjson = await postCsv('', csv, 'application/x-ndjson')
+    expect(asNdjson.status).toBe(415)
+    expect(asNdjson.body.error).toMatch(/^the body looks like CSV.*\?mapping=NAME.*--mapping/)
+    const unknown = await postCsv('?mapping=nope', csv)
+    expect(unknown.status).toBe(400)
+    expect(unknown.body.error).toMatch(/no mapping named "nope"; available: 110-incidents, 12345-work-orders, teddy-online-messages/)
+    expect((await postCsv('?mapping=..%2F..%2Fpackage', csv)).body.error).toMatch(/not a plain name/)
+    const unfit = await postCsv('?mapping=110-incidents', csv)
+    expect(unfit.status).toBe(400)
+    expect(unfit.body.error).toMatch(/columns the file does not have: 警情编号 \(for source_id\)/)
+    expect((await postCsv('?mapping=12345-work-orders', '')).status).toBe(400)
+    expect((await postCsv('?mapping=12345-work-orders', csv, 'text/plain')).status).toBe(415)
+    expect(await count(`SELECT count() AS n FROM records WHERE source_id = 'WO-000910'`)).toBe(0)
+  })
+})
