@@ -166,3 +166,21 @@ describe('POST /api/ingest/records?mapping=NAME', () => {
     expect(await count(`SELECT count() AS n FROM records WHERE source_id = 'WO-000910'`)).toBe(0)
   })
 })
+
+describe('import CLI with a mapping, through a running server', () => {
+  it('sends the mapped rows to the server and reports every rejection by its line in the file', async () => {
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const rows = [workOrder(950), workOrder(951, { 受理时间: '2019/2/29 9:00' }), workOrder(952, { 办结时间: '2019/2/1 9:00:00', 派单时间: '' })]
+    const file = path.join(dir, 'via-server.csv')
+    writeFileSync(file, workOrderCsv(rows))
+    // Not spawnSync: the server answering the CLI runs in this very process. Exit 1: rows were rejected.
+    const r = await promisify(execFile)('npx', ['tsx', 'ingest/import-cli.ts', file, '--mapping', 'ingest/mappings/12345-work-orders.json', '--url', app.url],
+      { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 60_000 }).catch((e) => e as { stdout: string; code: number })
+    expect(r.stdout).toContain(`sending to the running server at ${app.url}`)
+    expect(r.stdout).toContain(`line 5 (WO-000951): rejected — received_at: "2019/2/29 9:00" (column 受理时间)`)
+    expect(r.stdout).toContain(`line 8 (WO-000952): rejected — closed_at (column 办结时间): closed_at is before received_at`)
+    expect(r.stdout).toContain('1 accepted, 2 rejected')
+    expect(await count(`SELECT count() AS n FROM records FINAL WHERE source_id = 'WO-000950'`)).toBe(1)
+  }, 60_000)
+})

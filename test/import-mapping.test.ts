@@ -177,3 +177,12 @@ describe('mapping folder', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 })
+
+describe('progress line', () => {
+  it('shows rows, share of the file, rate and ETA from an injected clock', async () => {
+    const { progressLine } = await import('../ingest/mapping/report')
+    expect(progressLine(500, 100, 1000, 200)).toBe('500 rows · 10%')
+    expect(progressLine(20_000, 250_000, 1_000_000, 4000)).toBe('20,000 rows · 25% · 5,000 rows/s · ETA 0:12')
+    expect(progressLine(90_000, 1_000_000, 1_000_000, 75_000)).toBe('90,000 rows · 100% · 1,200 rows/s')
+  })
+})
