@@ -220,6 +220,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     // Storage refusing a chunk is an operational state, not a bug: say what to do, not a stack trace.
     if (e instanceof StorageError) console.error(`not stored: ${e.detail}\nNothing past the lines reported above was acknowledged; run the import again (re-sent lines are never doubled).`)
     else console.error(e instanceof ConfigError || e instanceof SecretError || e instanceof MappingError ? e.message : e)
-    process.exit(1)
+    // A mapping that does not fit the file is refused before any row is read or written.
+    process.exit(e instanceof MappingError ? 2 : 1)
   })
 }

@@ -31,7 +31,7 @@ describe('import CLI with a mapping', () => {
     const wrong = path.join(dir, 'wrong.json')
     writeFileSync(wrong, JSON.stringify({ fields: { platform: { const: '12345' }, source_id: '编号', channel: { const: 'web' }, received_at: '时间', county_code: { const: '410105' }, kind: { const: 'help' }, status: { const: 'received' } } }))
     const m = run([file, '--mapping', wrong, '--dry-run'], path.join(dir, 'unused'))
-    expect(m.status).toBe(1)
+    expect(m.status).toBe(2)
     expect(m.stderr).toContain('the mapping names columns the file does not have: 编号 (for source_id), 时间 (for received_at)')
     expect(existsSync(path.join(dir, 'unused'))).toBe(false)
   }, 120_000)
