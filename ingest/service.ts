@@ -85,7 +85,8 @@ export class IngestService {
     const results: IngestResponse['results'] = []
     const quarantined: QuarantineRow[] = []
     const accepted: (RecordRow | EventRow)[] = []
-    const acceptedAt: { result: number; raw: string }[] = []
+    // The item, not its text: a mapped item builds its quarantine text only when asked.
+    const acceptedAt: { result: number; item: BodyItem }[] = []
     const idKey = kind === 'records' ? 'source_id' : 'event_id'
     const reject = (item: BodyItem, id: string | null, errors: FieldError[]) => {
       results.push({ line: item.line, id, status: 'rejected', errors: capErrors(errors) })
@@ -103,7 +104,7 @@ export class IngestService {
       const outside = scope ? checkSendScope(c.value as { platform: string; county_code?: string }, scope) : []
       if (outside.length) { reject(item, id, outside); continue }
       accepted.push(kind === 'records' ? recordRow(c.value as never, this.o.secret) : eventRow(c.value as never))
-      acceptedAt.push({ result: results.length, raw: item.raw })
+      acceptedAt.push({ result: results.length, item })
       results.push({ line: item.line, id, status: 'accepted' })
     }
     // Events carry no county: a sender scoped to counties may send events only for records of those
@@ -117,7 +118,7 @@ export class IngestService {
         const r = results[at.result]
         const errors = [{ field: 'record_id', reason: why }]
         results[at.result] = { ...r, status: 'rejected', errors }
-        quarantined.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, at.raw, scope.sender))
+        quarantined.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, at.item.raw, scope.sender))
         accepted.splice(i, 1)
         acceptedAt.splice(i, 1)
       }
@@ -131,7 +132,7 @@ export class IngestService {
       const r = results[acceptedAt[i].result]
       const errors = [{ field: '(line)', reason: out.reason }]
       results[acceptedAt[i].result] = { ...r, status: 'rejected', errors }
-      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].raw, scope?.sender))
+      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].item.raw, scope?.sender))
     })
     await this.quarantine.write(refused)
     const nRejected = quarantined.length + refused.length

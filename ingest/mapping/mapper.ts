@@ -14,8 +14,9 @@ const TRUE = new Set(['true', '1', 'yes', 'y', 't', '是', '已', '有', '√'])
 const FALSE = new Set(['false', '0', 'no', 'n', 'f', '否', '未', '无', '×'])
 
 /** Full-width and no-break spaces become spaces; then "line" collapses all whitespace, "text" trims each line and drops blank ones. */
+const PLAIN_LINE = /[\t\n\r\f\v\u00a0\u3000\u2002-\u200b\ufeff]|^ | $|  /
 export function cleanText(s: string, mode: 'text' | 'line' | 'none'): string {
-  if (mode === 'none') return s
+  if (mode === 'none' || !PLAIN_LINE.test(s)) return s
   const t = s.replace(/[\u3000\u00a0\u2002-\u200b\ufeff]/g, ' ')
   if (mode === 'line') return t.replace(/\s+/g, ' ').trim()
   return t.split(/\r\n|\r|\n/).map((l) => l.replace(/[ \t\f\v]+/g, ' ').trim()).filter((l) => l !== '').join('\n')
@@ -92,8 +93,6 @@ export class RowMapper {
         const v = read(row, c.cols[k])
         if (v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '')) { raw = v; col = c.colNames[k]; break }
       }
-      const where = col ? ` (column ${col})` : ''
-      const shown = (v: unknown) => (c.personal || this.personalColumns.has(col) ? '(value withheld: personal data)' : JSON.stringify(typeof v === 'string' ? v.slice(0, 60) : v))
       if (typeof raw === 'string') raw = cleanText(raw, c.clean)
       if (raw === '' || raw === undefined || raw === null) {
         if (c.spec.default !== undefined) raw = c.spec.default
@@ -104,13 +103,13 @@ export class RowMapper {
         if (Object.hasOwn(c.spec.map, key)) raw = c.spec.map[key]
         else if (c.spec.unmapped === 'default') raw = c.spec.default
         else if (c.spec.unmapped === 'reject') {
-          errors.push({ field: c.field, reason: `${shown(key)}${where} is not in the mapping's value map for ${c.field} (add it to "map", or set "unmapped")` })
+          errors.push({ field: c.field, reason: `${this.shown(c, col, key)} is not in the mapping's value map for ${c.field} (add it to "map", or set "unmapped")` })
           continue
         }
         if (raw === null || raw === '') continue
       }
       const v = convert(c, raw)
-      if (v.error) { errors.push({ field: c.field, reason: `${shown(raw)}${where} ${v.error}` }); continue }
+      if (v.error) { errors.push({ field: c.field, reason: `${this.shown(c, col, raw)} ${v.error}` }); continue }
       if (c.type === 'time') times.push(v.ms!)
       set(out, c.field, c.spec.prefix && c.type === 'string' ? c.spec.prefix + String(v.value) : v.value)
     }
@@ -121,6 +120,12 @@ export class RowMapper {
       errors.push({ field: 'callback.contacted', reason: 'a callback field is mapped but callback.contacted is not (map it or give a const)' })
     const id = out[this.idField]
     return { value: out, errors, id: typeof id === 'string' ? id.slice(0, 64) : null }
+  }
+
+  /** A value and its column for an error: the value withheld when it is personal data. */
+  private shown(c: Compiled, col: string, v: unknown): string {
+    const value = c.personal || this.personalColumns.has(col) ? '(value withheld: personal data)' : JSON.stringify(typeof v === 'string' ? v.slice(0, 60) : v)
+    return col ? `${value} (column ${col})` : value
   }
 
   /** The row as a JSON object for the quarantine, personal columns withheld (free text is masked later). */

@@ -12,14 +12,23 @@ export function formatOf(mapping: Mapping, file?: string): 'csv' | 'ndjson' {
   return mapping.format ?? (file && /\.(csv|tsv|txt)$/i.test(file) ? 'csv' : 'ndjson')
 }
 
+/** A mapped row; the quarantined text (`raw`) is built only for the rows that need it. */
+class MappedItem implements BodyItem {
+  readonly value: unknown
+  readonly id: string | null
+  readonly errors?: { field: string; reason: string }[]
+  private rawText: string | undefined
+  constructor(readonly line: number, private readonly mapper: RowMapper, private readonly row: SourceRow) {
+    const m = mapper.map(row)
+    this.value = m.value
+    this.id = m.id
+    if (m.errors.length) this.errors = m.errors
+  }
+  get raw(): string { return (this.rawText ??= this.mapper.rawOf(this.row)) }
+}
+
 function item(mapper: RowMapper, line: number, row: SourceRow): BodyItem {
-  const m = mapper.map(row)
-  const it: BodyItem = { line, raw: '', value: m.value, id: m.id }
-  if (m.errors.length) it.errors = m.errors
-  // The quarantined text is built only for the rows that need it.
-  let raw: string | undefined
-  Object.defineProperty(it, 'raw', { get: () => (raw ??= mapper.rawOf(row)), enumerable: true })
-  return it
+  return new MappedItem(line, mapper, row)
 }
 
 /**
@@ -49,7 +58,7 @@ export async function* mappedItems(input: Bytes, mapping: Mapping, format: 'csv'
       // Trailing empty fields (a delimiter at the end of the line) are tolerated.
       if (row.fields.length !== width && !(row.fields.length > width && row.fields.slice(width).every((f) => f.trim() === ''))) {
         const it = item(mapper, row.line, csv)
-        yield { ...it, raw: mapper.rawOf(csv), errors: [{ field: '(line)', reason: `CSV: the row has ${row.fields.length} fields, the header ${width} (a stray delimiter, or a quote not closed?)` }] }
+        yield { line: it.line, id: it.id, value: it.value, raw: mapper.rawOf(csv), errors: [{ field: '(line)', reason: `CSV: the row has ${row.fields.length} fields, the header ${width} (a stray delimiter, or a quote not closed?)` }] }
         continue
       }
       yield item(mapper, row.line, csv)

@@ -35,9 +35,23 @@ export class TimeZone {
     }
   }
 
+  // Offsets by quarter hour: zones change offset only on quarter hours, and Intl is slow (~10 µs a call).
+  private readonly offsets = new Map<number, number>()
+
   /** Offset from UTC (ms) in force at an instant. */
   offsetAt(t: number): number {
     if (this.fixedMs !== null) return this.fixedMs
+    const q = Math.floor(t / 900_000)
+    let o = this.offsets.get(q)
+    if (o === undefined) {
+      if (this.offsets.size >= 200_000) this.offsets.clear()
+      o = this.intlOffset(q * 900_000)
+      this.offsets.set(q, o)
+    }
+    return o
+  }
+
+  private intlOffset(t: number): number {
     const p: Record<string, number> = {}
     for (const x of this.dtf!.formatToParts(new Date(t))) if (x.type !== 'literal') p[x.type] = +x.value
     const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
