@@ -184,3 +184,34 @@ describe('import CLI with a mapping, through a running server', () => {
     expect(await count(`SELECT count() AS n FROM records FINAL WHERE source_id = 'WO-000950'`)).toBe(1)
   }, 60_000)
 })
+
+describe('mapped events', () => {
+  it('imports an events export (NDJSON of its own keys) into the events table', async () => {
+    const mapping = (await import('../ingest/mapping/schema')).parseMapping({
+      kind: 'events', format: 'ndjson', timezone: '+08:00',
+      fields: {
+        event_id: 'eid', platform: { const: '12345' }, record_id: 'order', at: { column: 'when', formats: ['YYYY/M/D H:mm:ss'] },
+        type: { column: 'action', map: { 转110: 'transfer', 催办: 'urged' } },
+        from_platform: { column: 'action', map: { 转110: '12345' }, unmapped: 'default', default: null },
+        to_platform: { column: 'action', map: { 转110: '110' }, unmapped: 'default', default: null },
+        counterpart_id: 'other',
+      },
+    })
+    const file = path.join(dir, 'events.jsonl')
+    writeFileSync(file, [
+      { eid: 'EV-M-1', order: 'WO-000001', when: '2019/3/2 10:00:00', action: '转110', other: 'J-9' },
+      { eid: 'EV-M-2', order: 'WO-000001', when: '2019/3/2 11:00:00', action: '催办' },
+      { eid: 'EV-M-3', order: 'WO-000001', when: '2019/3/2 12:00:00', action: '表扬' },
+    ].map((e) => JSON.stringify(e)).join('\n'))
+    const out: string[] = []
+    const t = await importMapped(file, mapping, sink(), { out: (s) => out.push(s), now: fixedClock() })
+    expect(t).toMatchObject({ accepted: 2, rejected: 1 })
+    expect(out).toContain(`line 3 (EV-M-3): rejected — type: "表扬" (column action) is not in the mapping's value map for type (add it to "map", or set "unmapped")`)
+    const rows = await queryRows<{ event_id: string; type: string; to_platform: string; at: string }>(app.db,
+      `SELECT event_id, type, to_platform, toString(at) AS at FROM events FINAL WHERE event_id LIKE 'EV-M-%' ORDER BY event_id`)
+    expect(rows).toEqual([
+      { event_id: 'EV-M-1', type: 'transfer', to_platform: '110', at: '2019-03-02 10:00:00.000' },
+      { event_id: 'EV-M-2', type: 'urged', to_platform: '', at: '2019-03-02 11:00:00.000' },
+    ])
+  })
+})

@@ -186,3 +186,29 @@ describe('progress line', () => {
     expect(progressLine(90_000, 1_000_000, 1_000_000, 75_000)).toBe('90,000 rows · 100% · 1,200 rows/s')
   })
 })
+
+describe('mapped sources, edge cases', () => {
+  const collect = async (text: string, format: 'csv' | 'ndjson' = 'csv') => {
+    const out = []
+    for await (const it of mappedItems([text], parseMapping(base), format)) out.push(it)
+    return out
+  }
+  it('refuses an empty CSV or one of blank lines (no header), and takes a header alone as no rows', async () => {
+    await expect(collect('')).rejects.toThrow(/the file is empty: a CSV needs a header line/)
+    await expect(collect('\ufeff\r\n\r\n')).rejects.toThrow(/the file is empty/)
+    expect(await collect(header.join(',') + '\r\n')).toEqual([])
+    expect(await collect('', 'ndjson')).toEqual([])
+  })
+  it('rejects ragged rows and rows with an unclosed quote by line, keeping the rows after them', async () => {
+    const good = ['G-1', '2019/2/28 11:25:05', '金水区', '已办结', 'x', 't', '', '']
+    const text = [header, good, ['G-2', 'short'], [...good.slice(0, 7), '', '', ''], good.map((f, i) => (i === 0 ? 'G-4' : f))].map((r) => r.join(',')).join('\n') + '\nG-5,"never closed\n'
+    const items = await collect(text)
+    expect(items.map((i) => [i.line, i.id, i.errors?.[0]?.reason ?? 'ok'])).toEqual([
+      [2, 'G-1', 'ok'],
+      [3, 'G-2', 'CSV: the row has 2 fields, the header 8 (a stray delimiter, or a quote not closed?)'],
+      [4, 'G-1', 'ok'], // two trailing empty fields: a delimiter at the end of the line, tolerated
+      [5, 'G-4', 'ok'],
+      [6, null, expect.stringMatching(/^CSV: a quoted field opened on line 6 is never closed/)],
+    ])
+  })
+})

@@ -113,8 +113,9 @@ export class RowMapper {
       if (c.type === 'time') times.push(v.ms!)
       set(out, c.field, c.spec.prefix && c.type === 'string' ? c.spec.prefix + String(v.value) : v.value)
     }
-    // A snapshot's version: when not mapped, its latest time (a later export of the same record replaces this one).
-    if (out.updated_at === undefined && times.length && !errors.some((e) => TIME_FIELDS[this.mapping.kind].includes(e.field as never)))
+    // A record snapshot's version: when not mapped, its latest time (a later export of the same record
+    // replaces this one). Events without one keep the model's rule: the last one sent wins.
+    if (this.mapping.kind === 'records' && out.updated_at === undefined && times.length && !errors.some((e) => TIME_FIELDS[this.mapping.kind].includes(e.field as never)))
       out.updated_at = new Date(Math.max(...times)).toISOString()
     if (this.mapping.kind === 'records' && out.callback && typeof out.callback === 'object' && !('contacted' in out.callback))
       errors.push({ field: 'callback.contacted', reason: 'a callback field is mapped but callback.contacted is not (map it or give a const)' })
