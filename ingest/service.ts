@@ -178,7 +178,8 @@ export class IngestService {
   private quarantineRow(kind: string, requestId: string, line: number, id: string | null, errors: FieldError[], raw: string, sender = ''): QuarantineRow {
     return {
       kind, request_id: requestId, line, source_key: id ?? '', sender,
-      errors: JSON.stringify(capErrors(errors)),
+      // Reasons may quote a value (a mapping's unknown category, a bad time): never a phone or ID number in clear.
+      errors: maskText(JSON.stringify(capErrors(errors))),
       // Raw text is kept for the operator, but never with a phone or ID number in clear.
       raw: maskText(stripCallerPhone(raw)).slice(0, MAX_RAW),
     }

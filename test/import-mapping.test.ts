@@ -212,3 +212,14 @@ describe('mapped sources, edge cases', () => {
     ])
   })
 })
+
+describe('import report', () => {
+  it('masks a phone or ID number that reaches a printed reason through a column not declared personal', async () => {
+    const { ImportReport } = await import('../ingest/mapping/report')
+    const lines: string[] = []
+    const rep = new ImportReport((s) => lines.push(s), () => ['区县'])
+    rep.add({ accepted: 0, rejected: 1, results: [{ line: 7, id: 'G-7', status: 'rejected', errors: [{ field: 'county_code', reason: '"13812345678 410105199001011234" (column 区县) is not in the mapping\'s value map for county_code' }] }] })
+    expect(lines[0]).toMatch(/^line 7 \(G-7\): rejected — county_code: "138\*\*\*\*5678 410105\*{12}" \(column 区县\)/)
+    expect(rep.summary()[0]).toMatch(/1 × county_code: "…" \(column 区县\) is not in the mapping's value map/)
+  })
+})

@@ -1,6 +1,7 @@
 // What an import tells its operator: every rejected row by line, source id, field and source column
 // (the first `maxLines` of them), then the rejections counted by reason, and a progress line on a TTY.
 import type { IngestResponse } from '../../model/api'
+import { maskText } from '../privacy'
 
 /** A reason with its particulars (quoted values, numbers) taken out, so that like rejections count together. */
 export function reasonKey(field: string, reason: string): string {
@@ -37,7 +38,8 @@ export class ImportReport {
         this.byReason.set(k, g)
       }
       this.printed++
-      if (this.printed <= this.maxLines) this.out(`line ${r.line}${r.id ? ` (${r.id})` : ''}: rejected — ${shown}`)
+      // Personal columns are never quoted; a phone or ID number in any other value is masked all the same.
+      if (this.printed <= this.maxLines) this.out(maskText(`line ${r.line}${r.id ? ` (${r.id})` : ''}: rejected — ${shown}`))
       else if (this.printed === this.maxLines + 1) this.out(`… more rejected lines not shown one by one (counted by reason below)`)
     }
   }
