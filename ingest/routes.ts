@@ -1,6 +1,6 @@
 // POST /api/ingest/records and /api/ingest/events: NDJSON (application/x-ndjson) or a JSON array;
 // with ?mapping=NAME also a source's own export (text/csv, or NDJSON of its own keys) read through
-// that mapping (ingest/mapping/); ?dry_run=true answers what would be accepted without writing.
+// that mapping (ingest/mapping/). ?dry_run=true answers what would be accepted without writing.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { createGunzip } from 'node:zlib'
@@ -18,7 +18,7 @@ export const MAPPED_CONTENT_TYPES = ['text/csv', 'application/x-ndjson']
 /** The query an ingest route takes (described in the OpenAPI document). */
 export const IngestQuery = z.object({
   mapping: z.string().max(64).optional().describe('name of a mapping in INGEST_MAPPINGS_DIR: the body is a source export (text/csv, or NDJSON of its own keys) read through it'),
-  dry_run: z.enum(['true', 'false', '1', '0']).optional().describe('with mapping: answer what would be accepted and rejected, writing nothing'),
+  dry_run: z.enum(['true', 'false', '1', '0']).optional().describe('answer what would be accepted and rejected, writing nothing'),
 })
 
 const queryOf = (req: FastifyRequest) => (req.query ?? {}) as Record<string, unknown>
@@ -66,14 +66,13 @@ export function ingestRoutes(service: IngestService, sendScopeOf: (req: FastifyR
     for (const kind of ['records', 'events'] as IngestKind[]) {
       app.post(`/api/ingest/${kind}`, async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-        if (isBlank(body)) return reply.code(400).send({ error: 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
         const name = mappingName(req)
+        if (isBlank(body)) return reply.code(400).send({ error: name ? 'empty body: send the export (CSV with its header line, or NDJSON)' : 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
         const dry = queryOf(req).dry_run
         const dryRun = dry === 'true' || dry === '1'
         // A CSV sent as NDJSON would be "malformed JSON" on every line: one clear answer instead.
         if (!name && looksLikeCsv(body))
           return reply.code(415).send({ error: `the body looks like CSV, not ${INGEST_CONTENT_TYPES.join(' or ')}: ${CSV_HINT}`, request_id: req.id })
-        if (dryRun && !name) return reply.code(400).send({ error: 'dry_run is taken with ?mapping=NAME', request_id: req.id })
         try {
           let res
           if (name) {
@@ -88,7 +87,8 @@ export function ingestRoutes(service: IngestService, sendScopeOf: (req: FastifyR
               throw e
             }
             if (dryRun) return reply.code(200).send({ ...res, dry_run: true })
-          } else res = await service.ingest(kind, body, req.id, sendScopeOf(req))
+          } else if (dryRun) return reply.code(200).send({ ...service.check(kind, body, req.id, sendScopeOf(req)), dry_run: true })
+          else res = await service.ingest(kind, body, req.id, sendScopeOf(req))
           if (res.rejected > 0) req.log.info({ kind, accepted: res.accepted, rejected: res.rejected }, 'ingest with rejections')
           return reply.code(res.accepted === 0 && res.rejected > 0 ? 422 : 200).send(res)
         } catch (e) {

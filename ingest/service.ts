@@ -141,6 +141,11 @@ export class IngestService {
     return { accepted: accepted.length - refused.length, rejected: nRejected, request_id: requestId, results }
   }
 
+  /** What ingest would answer for a body (NDJSON or a JSON array), writing nothing: see checkItems. */
+  check(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID(), scope?: SendScope): IngestResponse {
+    return { ...checkItems(kind, splitBodyLazy(body, this.o.maxLines ?? Infinity).map((f) => f()), this.ref, scope), request_id: requestId }
+  }
+
   /**
    * Ingests a body through a mapping (CSV or NDJSON of a source's own columns). Throws MappingError
    * when the mapping does not fit the body as a whole (a column it names is missing, no header).

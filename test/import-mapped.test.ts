@@ -162,6 +162,11 @@ describe('POST /api/ingest/records?mapping=NAME', () => {
     expect(unfit.status).toBe(400)
     expect(unfit.body.error).toMatch(/columns the file does not have: 警情编号 \(for source_id\)/)
     expect((await postCsv('?mapping=12345-work-orders', '')).status).toBe(400)
+    // A dry run of plain NDJSON, too.
+    const nd = await postCsv('?dry_run=true', '{"source_id": "X-DRY"}', 'application/x-ndjson')
+    expect(nd.status).toBe(200)
+    expect(nd.body).toMatchObject({ dry_run: true, accepted: 0, rejected: 1 })
+    expect(await count(`SELECT count() AS n FROM quarantine WHERE source_key = 'X-DRY'`)).toBe(0)
     expect((await postCsv('?mapping=12345-work-orders', csv, 'text/plain')).status).toBe(415)
     expect(await count(`SELECT count() AS n FROM records WHERE source_id = 'WO-000910'`)).toBe(0)
   })
