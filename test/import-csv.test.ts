@@ -1,6 +1,7 @@
 // The streaming CSV reader on hostile input: every case also fed one character at a time, so no
 // chunk boundary (inside a quote, between CR and LF, inside the BOM's row) changes the result.
 import { describe, it, expect } from 'vitest'
+import fc from 'fast-check'
 import { CsvParser, csvRows, type CsvRow } from '../ingest/mapping/csv'
 
 function parseWhole(text: string): CsvRow[] {
@@ -89,5 +90,30 @@ describe('CSV reader', () => {
     for await (const r of csvRows(gen())) { n++; last = r }
     expect(n).toBe(200_001)
     expect(last).toEqual({ line: 200_001, fields: ['199999', 'row 199999, "quoted"'] })
+  })
+})
+
+describe('CSV reader, property-based', () => {
+  // Fields of the characters that matter (quotes, delimiters, CR, LF, BOM-like and wide text), written
+  // as RFC 4180 says, with CRLF or LF line ends, read back in random chunks.
+  const field = fc.array(fc.constantFrom('a', ' ', ',', '"', '\r', '\n', '\r\n', '金', '\t', '\ufeff', '""'), { maxLength: 8 }).map((a) => a.join(''))
+  const write = (f: string) => (/[",\r\n\ufeff]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f)
+  it('reads back exactly the rows written, whatever the chunking', () => {
+    fc.assert(fc.property(
+      fc.array(fc.array(field, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
+      fc.constantFrom('\n', '\r\n'), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 20 }),
+      (rows, eol, cuts) => {
+        const text = rows.map((r) => r.map(write).join(',')).join(eol) + eol
+        const p = new CsvParser()
+        const got: CsvRow[] = []
+        let i = 0
+        for (let k = 0; i < text.length; k++) { const n = cuts[k % cuts.length]; got.push(...p.push(text.slice(i, i + n))); i += n }
+        got.push(...p.end())
+        expect(got.map((r) => r.fields)).toEqual(rows)
+        expect(got.every((r) => !r.error)).toBe(true)
+        // Each row starts on the line after the previous row's line breaks.
+        let line = 1
+        rows.forEach((r, k) => { expect(got[k].line).toBe(line); line += 1 + r.join(',').split(/\r\n|\r|\n/).length - 1 })
+      }), { numRuns: 500 })
   })
 })
