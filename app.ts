@@ -5,6 +5,7 @@ import { resolveCallerSecret } from './ingest/secret'
 import { openDb, type Db } from './analytics/clickhouse'
 import { migrate } from './analytics/migrate'
 import { IngestService } from './ingest/service'
+import { MappingStore } from './ingest/mapping/store'
 import { MetricsQueries } from './analytics/metrics/queries'
 import { buildServer } from './analytics/api/server'
 import { ensureRedis } from './jobs/redis'
@@ -49,7 +50,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
   const db = openDb({ url: cfg.CLICKHOUSE_URL, dataDir: cfg.DATA_DIR, user: cfg.CLICKHOUSE_USER, password: cfg.CLICKHOUSE_PASSWORD, database: cfg.CLICKHOUSE_DATABASE })
   logger.info({ clickhouse: db.mode, dataDir: db.mode === 'embedded' ? cfg.DATA_DIR : undefined }, 'storage open')
   await migrate(db, logger)
-  const ingest = new IngestService(db, { secret: callerSecret.secret, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, log: logger })
+  const ingest = new IngestService(db, { secret: callerSecret.secret, maxRows: cfg.INGEST_BATCH_ROWS, flushMs: cfg.INGEST_FLUSH_MS, maxLines: cfg.INGEST_MAX_LINES, mappings: new MappingStore(cfg.INGEST_MAPPINGS_DIR), log: logger })
   const metrics = new MetricsQueries(db, {
     responseLimit12345Min: cfg.RESPONSE_LIMIT_12345_MIN, responseLimit110Min: cfg.RESPONSE_LIMIT_110_MIN,
     responseExclude110Kinds: cfg.RESPONSE_EXCLUDE_110_KINDS, minCoverage: cfg.METRICS_MIN_COVERAGE, targets: cfg.METRIC_TARGETS,

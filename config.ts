@@ -40,6 +40,8 @@ export const ConfigSchema = z
     INGEST_MAX_BODY_MB: z.coerce.number().min(1).max(1024).default(64),
     // Lines one ingest request may carry: a flood of tiny lines is refused whole (413) before any work.
     INGEST_MAX_LINES: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+    // Folder of the mappings `POST /api/ingest/records?mapping=NAME` may apply (NAME.json); unset: the shipped examples (ingest/mappings/).
+    INGEST_MAPPINGS_DIR: z.string().min(1).optional(),
     // A request must arrive whole within this time, headers within HTTP_HEADERS_TIMEOUT_MS: slow clients
     // dripping bytes would otherwise hold connections forever.
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),

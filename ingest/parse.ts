@@ -1,7 +1,12 @@
 // Splits a request body (NDJSON, or one JSON array) into items that keep their line number and raw text.
 // Bytes are decoded line by line and strictly: a line that is not UTF-8 is rejected by its number
 // instead of being silently changed into replacement characters.
-export interface BodyItem { line: number; raw: string; value?: unknown; parseError?: string }
+export interface BodyItem {
+  line: number; raw: string; value?: unknown; parseError?: string
+  /** Set by a mapping (ingest/mapping/): the problems it found, and the item's id when it could read one. */
+  errors?: { field: string; reason: string }[]
+  id?: string | null
+}
 
 /** More lines than a request may carry (answered 413 before any work is done). */
 export class TooManyLinesError extends Error {
@@ -107,4 +112,23 @@ function splitText(text: string, maxLines: number): (() => BodyItem)[] {
     })
   }
   return out
+}
+
+/**
+ * True when a body sent as NDJSON or JSON is evidently CSV: its first line is not JSON and is split
+ * by commas, tabs or semicolons, and so is the next line. Such a body gets one clear answer
+ * instead of "malformed JSON" on every line.
+ */
+export function looksLikeCsv(body: Buffer | string): boolean {
+  const text = (typeof body === 'string' ? body.slice(0, 64 * 1024) : body.subarray(0, 64 * 1024).toString('utf8')).replace(/^\ufeff/, '')
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 2)
+  if (lines.length === 0) return false
+  // Either line JSON-like: an NDJSON body with a bad line, whose good lines must still be stored.
+  if (lines.some((l) => /^\s*[[{]/.test(l))) return false
+  for (const d of [',', '\t', ';']) {
+    const n = lines[0].split(d).length - 1
+    // (The second line may hold fewer: a quoted field can carry a line break.)
+    if (n >= 1 && (lines.length === 1 || lines[1].includes(d))) return true
+  }
+  return false
 }

@@ -1,13 +1,32 @@
-// POST /api/ingest/records and /api/ingest/events: NDJSON (application/x-ndjson) or a JSON array.
+// POST /api/ingest/records and /api/ingest/events: NDJSON (application/x-ndjson) or a JSON array;
+// with ?mapping=NAME also a source's own export (text/csv, or NDJSON of its own keys) read through
+// that mapping (ingest/mapping/). ?dry_run=true answers what would be accepted without writing.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import { createGunzip } from 'node:zlib'
 import type { IngestService, IngestKind } from './service'
 import { WriterBusyError, WriterClosedError, StorageError } from './batch-writer'
-import { TooManyLinesError } from './parse'
+import { TooManyLinesError, looksLikeCsv } from './parse'
+import { MappingError } from './mapping/schema'
 import type { SendScope } from './validate'
 
-/** The documented body types (parameters such as `; charset=utf-8` allowed). CSV is not supported yet. */
+/** The documented body types (parameters such as `; charset=utf-8` allowed). */
 export const INGEST_CONTENT_TYPES = ['application/x-ndjson', 'application/json']
+/** Body types taken with ?mapping=NAME (a source's own columns). */
+export const MAPPED_CONTENT_TYPES = ['text/csv', 'application/x-ndjson']
+
+/** The query an ingest route takes (described in the OpenAPI document). */
+export const IngestQuery = z.object({
+  mapping: z.string().max(64).optional().describe('name of a mapping in INGEST_MAPPINGS_DIR: the body is a source export (text/csv, or NDJSON of its own keys) read through it'),
+  dry_run: z.enum(['true', 'false', '1', '0']).optional().describe('answer what would be accepted and rejected, writing nothing'),
+})
+
+const queryOf = (req: FastifyRequest) => (req.query ?? {}) as Record<string, unknown>
+const mappingName = (req: FastifyRequest): string | null => {
+  const m = queryOf(req).mapping
+  return typeof m === 'string' && m !== '' ? m : null
+}
+const CSV_HINT = 'send CSV as text/csv with ?mapping=NAME (a mapping of its columns onto the record model), or import the file with npm run import -- FILE --mapping MAPPING.json'
 
 /**
  * `sendScopeOf` tells what the caller may send (platforms, counties); the API's access layer provides
@@ -19,10 +38,14 @@ export function ingestRoutes(service: IngestService, sendScopeOf: (req: FastifyR
     // text/plain or a form without a preflight, so "anything goes" made cross-site ingest possible.
     app.addHook('onRequest', async (req, reply) => {
       const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-      if (!INGEST_CONTENT_TYPES.includes(type))
+      const mapped = mappingName(req) !== null
+      if (mapped ? !MAPPED_CONTENT_TYPES.includes(type) : !INGEST_CONTENT_TYPES.includes(type))
         return reply.code(415).send({
-          error: `unsupported content type ${type ? JSON.stringify(type.slice(0, 100)) : '(none)'}: send ${INGEST_CONTENT_TYPES.join(' or ')} (text/csv is not supported yet)`,
-          accepted_content_types: INGEST_CONTENT_TYPES,
+          error: mapped
+            ? `unsupported content type ${type ? JSON.stringify(type.slice(0, 100)) : '(none)'} with a mapping: send ${MAPPED_CONTENT_TYPES.join(' or ')}`
+            : `unsupported content type ${type ? JSON.stringify(type.slice(0, 100)) : '(none)'}: send ${INGEST_CONTENT_TYPES.join(' or ')}${type === 'text/csv' ? `; ${CSV_HINT}` : ''}`,
+          accepted_content_types: mapped ? MAPPED_CONTENT_TYPES : INGEST_CONTENT_TYPES,
+          with_mapping: MAPPED_CONTENT_TYPES,
           request_id: req.id,
         })
     })
@@ -43,9 +66,29 @@ export function ingestRoutes(service: IngestService, sendScopeOf: (req: FastifyR
     for (const kind of ['records', 'events'] as IngestKind[]) {
       app.post(`/api/ingest/${kind}`, async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-        if (isBlank(body)) return reply.code(400).send({ error: 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
+        const name = mappingName(req)
+        if (isBlank(body)) return reply.code(400).send({ error: name ? 'empty body: send the export (CSV with its header line, or NDJSON)' : 'empty body: send NDJSON (one JSON object per line) or a JSON array' })
+        const dry = queryOf(req).dry_run
+        const dryRun = dry === 'true' || dry === '1'
+        // A CSV sent as NDJSON would be "malformed JSON" on every line: one clear answer instead.
+        if (!name && looksLikeCsv(body))
+          return reply.code(415).send({ error: `the body looks like CSV, not ${INGEST_CONTENT_TYPES.join(' or ')}: ${CSV_HINT}`, request_id: req.id })
         try {
-          const res = await service.ingest(kind, body, req.id, sendScopeOf(req))
+          let res
+          if (name) {
+            const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+            let mapping
+            try { mapping = await service.mappings.get(name) } catch (e) {
+              if (e instanceof MappingError) return reply.code(400).send({ error: e.message, request_id: req.id })
+              throw e
+            }
+            try { res = await service.ingestMapped(kind, body, mapping, type === 'text/csv' ? 'csv' : 'ndjson', req.id, sendScopeOf(req), dryRun) } catch (e) {
+              if (e instanceof MappingError) return reply.code(400).send({ error: e.message, request_id: req.id })
+              throw e
+            }
+            if (dryRun) return reply.code(200).send({ ...res, dry_run: true })
+          } else if (dryRun) return reply.code(200).send({ ...service.check(kind, body, req.id, sendScopeOf(req)), dry_run: true })
+          else res = await service.ingest(kind, body, req.id, sendScopeOf(req))
           if (res.rejected > 0) req.log.info({ kind, accepted: res.accepted, rejected: res.rejected }, 'ingest with rejections')
           return reply.code(res.accepted === 0 && res.rejected > 0 ? 422 : 200).send(res)
         } catch (e) {

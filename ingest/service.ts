@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto'
 import type { Db } from '../analytics/clickhouse'
 import type { IngestResponse } from '../model/api'
 import { BatchWriter } from './batch-writer'
-import { splitBodyLazy, type BodyItem } from './parse'
+import { splitBodyLazy, TooManyLinesError, type BodyItem } from './parse'
+import { MappingStore } from './mapping/store'
+import { MappingError, type Mapping } from './mapping/schema'
+import { mappedItems } from './mapping/source'
 import { relocator, monthOf } from './relocate'
 import { queryRows } from '../analytics/clickhouse'
 import { checkRecord, checkEvent, checkSendScope, itemId, type FieldError, type SendScope } from './validate'
@@ -25,6 +28,8 @@ export interface IngestOptions {
   flushMs: number
   /** Lines one request may carry; more is refused whole (413). */
   maxLines?: number
+  /** The mappings `?mapping=NAME` may name (default: the shipped examples). */
+  mappings?: MappingStore
   log?: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void; info: (o: object, m: string) => void }
 }
 
@@ -40,8 +45,10 @@ export class IngestService {
   readonly quarantine: BatchWriter<QuarantineRow>
   readonly ref = Reference.load()
   readonly totals = { records: 0, events: 0, rejected: 0 }
+  readonly mappings: MappingStore
 
   constructor(private readonly db: Db, private readonly o: IngestOptions) {
+    this.mappings = o.mappings ?? new MappingStore()
     const common = { maxRows: o.maxRows, flushMs: o.flushMs, log: o.log }
     this.records = new BatchWriter<RecordRow>(db, {
       ...common, table: 'records', partitionOf: (r) => monthOf(r.received_at),
@@ -67,11 +74,19 @@ export class IngestService {
    * failed (then the sender resends the request; re-sends are never doubled).
    */
   async ingest(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID(), scope?: SendScope): Promise<IngestResponse> {
-    const items = splitBodyLazy(body, this.o.maxLines ?? Infinity)
+    return this.ingestItems(kind, splitBodyLazy(body, this.o.maxLines ?? Infinity), requestId, scope)
+  }
+
+  /**
+   * Ingests items already split (and perhaps mapped: ingest/mapping/): each keeps its own line
+   * number, and an item carrying `errors` is rejected and quarantined with them.
+   */
+  async ingestItems(kind: IngestKind, items: (() => BodyItem)[], requestId: string = randomUUID(), scope?: SendScope): Promise<IngestResponse> {
     const results: IngestResponse['results'] = []
     const quarantined: QuarantineRow[] = []
     const accepted: (RecordRow | EventRow)[] = []
-    const acceptedAt: { result: number; raw: string }[] = []
+    // The item, not its text: a mapped item builds its quarantine text only when asked.
+    const acceptedAt: { result: number; item: BodyItem }[] = []
     const idKey = kind === 'records' ? 'source_id' : 'event_id'
     const reject = (item: BodyItem, id: string | null, errors: FieldError[]) => {
       results.push({ line: item.line, id, status: 'rejected', errors: capErrors(errors) })
@@ -80,15 +95,16 @@ export class IngestService {
     for (let k = 0; k < items.length; k++) {
       if (k % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((r) => setImmediate(r))
       const item = items[k]()
-      const id = item.parseError ? null : itemId(item.value, idKey)
+      const id = item.id !== undefined ? item.id : item.parseError ? null : itemId(item.value, idKey)
       if (item.parseError) { reject(item, id, [{ field: '(line)', reason: item.parseError }]); continue }
+      if (item.errors?.length) { reject(item, id, item.errors); continue }
       const c = kind === 'records' ? checkRecord(item.value, this.ref) : checkEvent(item.value)
       if (!c.ok) { reject(item, id, c.errors); continue }
       // A source token sends only its own platform and counties; other lines are rejected, the rest stored.
       const outside = scope ? checkSendScope(c.value as { platform: string; county_code?: string }, scope) : []
       if (outside.length) { reject(item, id, outside); continue }
       accepted.push(kind === 'records' ? recordRow(c.value as never, this.o.secret) : eventRow(c.value as never))
-      acceptedAt.push({ result: results.length, raw: item.raw })
+      acceptedAt.push({ result: results.length, item })
       results.push({ line: item.line, id, status: 'accepted' })
     }
     // Events carry no county: a sender scoped to counties may send events only for records of those
@@ -102,7 +118,7 @@ export class IngestService {
         const r = results[at.result]
         const errors = [{ field: 'record_id', reason: why }]
         results[at.result] = { ...r, status: 'rejected', errors }
-        quarantined.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, at.raw, scope.sender))
+        quarantined.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, at.item.raw, scope.sender))
         accepted.splice(i, 1)
         acceptedAt.splice(i, 1)
       }
@@ -116,13 +132,36 @@ export class IngestService {
       const r = results[acceptedAt[i].result]
       const errors = [{ field: '(line)', reason: out.reason }]
       results[acceptedAt[i].result] = { ...r, status: 'rejected', errors }
-      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].raw, scope?.sender))
+      refused.push(this.quarantineRow(kind, requestId, r.line, r.id, errors, acceptedAt[i].item.raw, scope?.sender))
     })
     await this.quarantine.write(refused)
     const nRejected = quarantined.length + refused.length
     this.totals[kind] += accepted.length - refused.length
     this.totals.rejected += nRejected
     return { accepted: accepted.length - refused.length, rejected: nRejected, request_id: requestId, results }
+  }
+
+  /** What ingest would answer for a body (NDJSON or a JSON array), writing nothing: see checkItems. */
+  check(kind: IngestKind, body: Buffer | string, requestId: string = randomUUID(), scope?: SendScope): IngestResponse {
+    return { ...checkItems(kind, splitBodyLazy(body, this.o.maxLines ?? Infinity).map((f) => f()), this.ref, scope), request_id: requestId }
+  }
+
+  /**
+   * Ingests a body through a mapping (CSV or NDJSON of a source's own columns). Throws MappingError
+   * when the mapping does not fit the body as a whole (a column it names is missing, no header).
+   */
+  async ingestMapped(kind: IngestKind, body: Buffer | string, mapping: Mapping, format: 'csv' | 'ndjson', requestId: string = randomUUID(), scope?: SendScope, dryRun = false): Promise<IngestResponse> {
+    if (mapping.kind !== kind) throw new MappingError(`the mapping maps ${mapping.kind}: send it to /api/ingest/${mapping.kind}`)
+    const max = this.o.maxLines ?? Infinity
+    const items: BodyItem[] = []
+    let n = 0
+    for await (const it of mappedItems([body], mapping, format)) {
+      if (++n <= max) items.push(it)
+      if (n % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r))
+    }
+    if (n > max) throw new TooManyLinesError(n, max)
+    if (dryRun) return { ...checkItems(kind, items, this.ref, scope), request_id: requestId }
+    return this.ingestItems(kind, items.map((i) => () => i), requestId, scope)
   }
 
   /** Index of each event whose record is unknown or in a county outside `counties`, with the reason. */
@@ -144,7 +183,8 @@ export class IngestService {
   private quarantineRow(kind: string, requestId: string, line: number, id: string | null, errors: FieldError[], raw: string, sender = ''): QuarantineRow {
     return {
       kind, request_id: requestId, line, source_key: id ?? '', sender,
-      errors: JSON.stringify(capErrors(errors)),
+      // Reasons may quote a value (a mapping's unknown category, a bad time): never a phone or ID number in clear.
+      errors: maskText(JSON.stringify(capErrors(errors))),
       // Raw text is kept for the operator, but never with a phone or ID number in clear.
       raw: maskText(stripCallerPhone(raw)).slice(0, MAX_RAW),
     }
@@ -163,4 +203,29 @@ function capErrors(errors: FieldError[]): FieldError[] {
 /** The caller_phone field of a raw line is replaced wholesale: its format may defeat the text masks. */
 function stripCallerPhone(raw: string): string {
   return raw.replace(/("caller_phone"\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)/g, '$1"***"')
+}
+
+/**
+ * What ingest would answer for these items, without writing anything (`--dry-run`): the same
+ * validation as ingestItems, without storage (so without the checks only storage can make: ClickHouse
+ * refusing a row, and a county-scoped token's events).
+ */
+export function checkItems(kind: IngestKind, items: BodyItem[], ref: Reference, scope?: SendScope): IngestResponse {
+  const results: IngestResponse['results'] = []
+  const idKey = kind === 'records' ? 'source_id' : 'event_id'
+  let accepted = 0
+  for (const item of items) {
+    const id = item.id !== undefined ? item.id : item.parseError ? null : itemId(item.value, idKey)
+    let errors: FieldError[] | undefined
+    if (item.parseError) errors = [{ field: '(line)', reason: item.parseError }]
+    else if (item.errors?.length) errors = item.errors
+    else {
+      const c = kind === 'records' ? checkRecord(item.value, ref) : checkEvent(item.value)
+      if (!c.ok) errors = c.errors
+      else if (scope) { const o = checkSendScope(c.value as { platform: string; county_code?: string }, scope); if (o.length) errors = o }
+    }
+    if (errors) results.push({ line: item.line, id, status: 'rejected', errors: capErrors(errors) })
+    else { accepted++; results.push({ line: item.line, id, status: 'accepted' }) }
+  }
+  return { accepted, rejected: results.length - accepted, results }
 }

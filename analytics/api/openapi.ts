@@ -11,6 +11,7 @@ import { ExportQuery } from './export-routes'
 import { HotspotsQuery } from './hotspots-routes'
 import { AgendaQuery, ImpactQuery, ItemListQuery, ItemTransition } from './items-routes'
 import { QuarantineQuery } from './quarantine-routes'
+import { IngestQuery } from '../../ingest/routes'
 import { AuditQuery, NewToken } from './access/admin-routes'
 import { LinkCode, NewPassword, NewUser, SignIn } from './access/auth-routes'
 import { Bounces, Breakdown, ByRegion, Series, ConsultationItem, Definitions, Hotspots, IngestResponse, ItemList, Overview, Trace } from '../../model/api'
@@ -40,8 +41,8 @@ const DOCS: Record<string, RouteDoc> = {
   'GET /healthz': { summary: '进程存活 Process is up' },
   'GET /api/docs': { summary: '本 API 的 OpenAPI 描述 This description (OpenAPI 3.1)' },
   'GET /readyz': { summary: '依赖状态（存储、Redis、作业）What is up and down: storage, Redis, jobs (503 only when storage is down)' },
-  'POST /api/ingest/records': { summary: '接收记录（NDJSON 或 JSON 数组，逐行校验）Ingest records: NDJSON or a JSON array, each line validated', body: RecordInput, bodyType: 'application/x-ndjson', response: IngestResponse },
-  'POST /api/ingest/events': { summary: '接收生命周期事件 Ingest lifecycle events', body: EventInput, bodyType: 'application/x-ndjson', response: IngestResponse },
+  'POST /api/ingest/records': { summary: '接收记录（NDJSON 或 JSON 数组，逐行校验；?mapping= 时为 CSV 导出）Ingest records: NDJSON or a JSON array, each line validated; with ?mapping=NAME a source export (text/csv) read through that mapping', body: RecordInput, bodyType: 'application/x-ndjson', query: IngestQuery, response: IngestResponse },
+  'POST /api/ingest/events': { summary: '接收生命周期事件 Ingest lifecycle events', body: EventInput, bodyType: 'application/x-ndjson', query: IngestQuery, response: IngestResponse },
   'GET /api/ingest/quarantine': { summary: '被拒收的行及原因 Rejected lines with their reasons', query: QuarantineQuery },
   'GET /api/metrics/overview': { csv: true, summary: '总览：量、转办、来回转办、三率与趋势 Volumes, transfers, bounces, the rates and the trend', query: WindowQuery, response: Overview },
   'GET /api/metrics/by-region': { csv: true, summary: '按区县（含未知区域）Per district, with the unknown-region row', query: WindowQuery, response: ByRegion },
