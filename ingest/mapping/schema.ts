@@ -1,5 +1,6 @@
 // The declarative mapping of an export's columns onto the record (or event) model, as zod.
 // One JSON file per source format (ingest/mappings/ has examples); see README "Imports".
+import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -96,15 +97,13 @@ export function parseMapping(value: unknown, source = 'mapping'): Mapping {
   throw new MappingError(`${source} is not a valid mapping:\n${r.error.issues.map((i) => `  ${i.path.join('.') || '(mapping)'}: ${i.message}`).join('\n')}`)
 }
 
-/** Reads a mapping file: JSON, or YAML (.yaml/.yml) when the `yaml` package is installed. */
+/** Reads a mapping file: JSON, or YAML (.yaml/.yml). */
 export async function loadMappingFile(file: string): Promise<Mapping> {
   let text: string
   try { text = readFileSync(file, 'utf8') } catch (e) { throw new MappingError(`cannot read mapping ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`) }
   let value: unknown
   if (/\.ya?ml$/i.test(file)) {
-    let yaml: { parse: (s: string) => unknown }
-    try { yaml = (await import('yaml')) as never } catch { throw new MappingError(`${file}: YAML mappings need the npm package "yaml", which is not installed; write the mapping as JSON`) }
-    try { value = yaml.parse(text) } catch (e) { throw new MappingError(`${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`) }
+    try { value = parseYaml(text) } catch (e) { throw new MappingError(`${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`) }
   } else {
     try { value = JSON.parse(text.replace(/^\ufeff/, '')) } catch (e) { throw new MappingError(`${file} is not valid JSON: ${(e as Error).message}`) }
   }
