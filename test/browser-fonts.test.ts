@@ -66,7 +66,7 @@ describe('wall fonts', () => {
     const res = await page.goto(`${app.url}/#token=${wall}`)
     await page.waitForFunction(() => {
       const el = document.querySelector('[data-kpi="volume_12345"]')
-      return !!el && /\d/.test(el.textContent ?? '') && document.querySelectorAll('canvas').length >= 3
+      return !!el && /\d/.test(el.textContent ?? '') && document.querySelectorAll('canvas').length >= 3 && !!document.querySelector('tbody .name')
     }, null, { timeout: 30_000 })
     await page.waitForTimeout(800) // the last charts' data and the glyph loads they start
     // Fonts only from this server (data: URIs count as elsewhere): checked below, after the screenshot.
@@ -106,6 +106,20 @@ describe('wall fonts', () => {
     const missing = [...chars].filter((c) => !covered(c.codePointAt(0)!))
     expect(missing.join(''), `characters without a loaded ${FAMILY} face`).toBe('')
     expect(got.declared, `@font-face rules of ${FAMILY}`).toBeGreaterThan(50)
+
+    // Canvas text is not redrawn by the browser: a chart drawn before its glyphs loaded keeps the tofu.
+    // Drawn afresh now (every label measured again), each chart's pixels must stay the same.
+    const redrawn = await page.evaluate(async () => {
+      const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r))))
+      const shot = () => [...document.querySelectorAll('canvas')].map((c) => c.toDataURL())
+      const before = shot()
+      ;(window as unknown as { __linkageCharts: { redraw(): void } }).__linkageCharts.redraw()
+      await frames()
+      const after = shot()
+      return { n: before.length, changed: before.map((b, i) => (b === after[i] ? -1 : i)).filter((i) => i >= 0) }
+    })
+    expect(redrawn.n).toBeGreaterThanOrEqual(3)
+    expect(redrawn.changed, 'canvases that a fresh redraw changes (drawn before their glyphs loaded)').toEqual([])
 
     // Only the subsets in use are fetched, all from this server.
     const built = readdirSync(new URL('../web/dist/assets', import.meta.url)).filter((f) => f.endsWith('.woff2'))

@@ -88,10 +88,15 @@ function scheduleRedraw() {
   if (redrawFrame || !live.size) return
   redrawFrame = requestAnimationFrame(() => {
     redrawFrame = 0
-    generation++
-    const fontFamily = chartFont()
-    for (const c of live) if (!c.chart.isDisposed()) c.chart.setOption({ textStyle: { fontFamily } })
+    redrawAll()
   })
+}
+
+/** Every live chart laid out and drawn again, every label measured afresh (a new font generation). */
+function redrawAll() {
+  generation++
+  const fontFamily = chartFont()
+  for (const c of live) if (!c.chart.isDisposed()) c.chart.setOption({ textStyle: { fontFamily } })
 }
 
 /**
@@ -135,9 +140,10 @@ export function mountChart(el: HTMLElement, base: EChartsOption): { chart: EChar
   }
 }
 
-// What the live charts show, for the browser test (test/browser-fonts.test.ts): every string of their
-// options (series, legend and axis names, category labels…) and the region names of the maps they draw,
-// plus the font family each one draws in. Read-only; computed only when called.
+// For the browser test (test/browser-fonts.test.ts): what the live charts show — every string of their
+// options (series, legend and axis names, category labels…) and the region names of the maps they draw —
+// the font family each one draws in, and a fresh redraw (the test compares the pixels before and after:
+// a chart left in the fallback font changes). Computed only when called.
 function chartTexts(): string[] {
   const out: string[] = []
   const walk = (v: unknown) => {
@@ -164,7 +170,7 @@ function chartFonts(): string[] {
   })
 }
 if (typeof window !== 'undefined') {
-  Object.defineProperty(window, '__linkageCharts', { value: Object.freeze({ texts: chartTexts, fontFamily: chartFonts }) })
+  Object.defineProperty(window, '__linkageCharts', { value: Object.freeze({ texts: chartTexts, fontFamily: chartFonts, redraw: redrawAll }), configurable: true }) // configurable: Vite's dev server re-runs modules
 }
 
 /** Palette shared by all panels (matches the CSS variables in app.css). */
