@@ -43,6 +43,20 @@ function parseUnicodeRange(s: string): [number, number][] {
   })
 }
 
+/** The page's CJK characters (innerText) that no loaded face of FAMILY covers, after document.fonts.ready. */
+async function uncoveredText(page: import('playwright-core').Page): Promise<{ chars: number; missing: string }> {
+  const got = await page.evaluate(async (family) => {
+    await document.fonts.ready
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+    await document.fonts.ready
+    const faces = [...document.fonts].filter((f) => f.family.replace(/^["']|["']$/g, '') === family && f.status === 'loaded')
+    return { text: document.body.innerText, loaded: faces.map((f) => f.unicodeRange) }
+  }, FAMILY)
+  const ranges = got.loaded.flatMap(parseUnicodeRange)
+  const chars = [...new Set([...got.text].filter((c) => CJK.test(c)))]
+  return { chars: chars.length, missing: chars.filter((c) => !ranges.some(([a, b]) => c.codePointAt(0)! >= a && c.codePointAt(0)! <= b)).join('') }
+}
+
 const firstFamily = (list: string) => list.split(',')[0].trim().replace(/^["']|["']$/g, '')
 
 describe('wall fonts', () => {
@@ -132,6 +146,27 @@ describe('wall fonts', () => {
 
     expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([])
     expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('draws the other pages in it too: the metric dictionary and the sign-in view', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    const wall = (await app.tokens.create({ role: 'wall', name: 'font test pages' })).token
+    await page.goto(`${app.url}/#token=${wall}`)
+    await page.locator('[data-kpi="volume_12345"]').first().waitFor({ timeout: 30_000 })
+    await page.evaluate(() => { location.hash = '#/dictionary' })
+    await page.locator('[data-testid="dictionary-metric"]').first().waitFor({ timeout: 30_000 })
+    const dict = await uncoveredText(page)
+    expect(dict.chars).toBeGreaterThan(100)
+    expect(dict.missing, 'dictionary: characters without a loaded face').toBe('')
+    // No credentials: the sign-in view.
+    const anon = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+    await anon.goto(`${app.url}/`)
+    await anon.locator('[data-testid="sign-in"]').waitFor({ timeout: 30_000 })
+    const signIn = await uncoveredText(anon)
+    expect(signIn.chars).toBeGreaterThan(2)
+    expect(signIn.missing, 'sign-in: characters without a loaded face').toBe('')
+    await anon.close()
     await page.close()
   })
 })
