@@ -138,6 +138,7 @@ describe('security headers', () => {
       expect(csp, p).toMatch(/default-src 'self'/)
       expect(csp, p).toMatch(/script-src 'self'(;|$)/)
       expect(csp, p).toMatch(/object-src 'none'/)
+      expect(csp, p).toMatch(/font-src 'self'(;|$)/) // the self-hosted font subsets; nothing from elsewhere, no data: fonts
       expect(csp, p).toMatch(/frame-ancestors 'none'/)
       expect(csp, p).not.toMatch(/upgrade-insecure-requests/)
       expect(r.headers['x-content-type-options'], p).toBe('nosniff')

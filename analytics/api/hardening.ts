@@ -53,7 +53,8 @@ export const CONTENT_SECURITY_POLICY = {
   // The dashboard is one module script and one stylesheet from this server; data from /api; the map
   // GeoJSON from /geo. Inline style *attributes* only (Svelte's and the map tooltip's HTML set them;
   // test/hardening.test.ts sees each one as a violation without this); no inline <style> elements.
-  // data: images: the page's empty favicon (data:,) and ECharts' exported images.
+  // data: images: the page's empty favicon (data:,) and ECharts' exported images. Fonts: the self-hosted
+  // Noto Sans SC subsets under /assets, nothing from elsewhere (no data: fonts either).
   // No upgrade-insecure-requests: wall displays reach the server over plain HTTP on a trusted network.
   useDefaults: false,
   directives: {
@@ -62,7 +63,7 @@ export const CONTENT_SECURITY_POLICY = {
     styleSrc: ["'self'"],
     styleSrcAttr: ["'unsafe-inline'"],
     imgSrc: ["'self'", 'data:', 'blob:'],
-    fontSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
     connectSrc: ["'self'"],
     objectSrc: ["'none'"],
     baseUri: ["'self'"],
