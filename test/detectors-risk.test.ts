@@ -393,13 +393,16 @@ describe('new topics (新兴话题)', () => {
   })
 
   it('a call spanning several days gives, in order, what one call per day gives (catch-up runs span up to maxSpanMs)', async () => {
-    for (const cfg of [DEFAULT_NEW_TOPIC, { ...DEFAULT_NEW_TOPIC, minCount: 5, pMax: 1, minCallersUnseen: 2, minBaselineDays: 3 }]) {
+    // (the last two: a day's read cut at maxRecords, within and beyond what the call's one read holds)
+    for (const cfg of [DEFAULT_NEW_TOPIC, { ...DEFAULT_NEW_TOPIC, minCount: 5, pMax: 1, minCallersUnseen: 2, minBaselineDays: 3 },
+      { ...DEFAULT_NEW_TOPIC, minCount: 5, pMax: 1, minCallersUnseen: 2, minBaselineDays: 3, maxRecords: 6 },
+      { ...DEFAULT_NEW_TOPIC, minCount: 3, pMax: 1, minCallersUnseen: 1, minCallers: 1, minBaselineDays: 3, maxRecords: 3 }]) {
       const from = dayStart(-4) + 7 * HOUR // not at midnight: catch-up spans start where the last run ended
       const to = dayStart(0) + 2 * HOUR
       const span = await detectNewTopics(app.db, { from, to }, cfg)
       const daily: Finding[] = []
       for (let t = from; t < to; t += DAY) daily.push(...await detectNewTopics(app.db, { from: t, to: Math.min(t + DAY, to) }, cfg))
-      expect(daily.length).toBeGreaterThan(0)
+      expect(daily.length, JSON.stringify(cfg)).toBeGreaterThan(0)
       expect(span).toEqual(daily)
     }
   })

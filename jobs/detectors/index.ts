@@ -138,9 +138,10 @@ export const DETECTORS: DetectorSpec[] = [
   },
   {
     // Hourly: each call judges the `windowHours` up to its end against the `baselineDays` before; a
-    // catch-up call over several days judges each day's end (see detectNewTopics).
+    // catch-up call over several days judges each day's end (see detectNewTopics), its days' counts
+    // and records read in one scan each: 30 days a call, as one scan's cost is mostly fixed.
     // Late data also changes later windows' baselines; those are not recomputed (as for surges).
-    name: 'new_topic', kind: 'new_topic', windowMs: HOUR, maxSpanMs: 7 * DAY,
+    name: 'new_topic', kind: 'new_topic', windowMs: HOUR, maxSpanMs: 30 * DAY,
     reach: (c) => ({ before: c.new_topic.windowHours * HOUR, after: 0 }),
     run: (db, w, c) => detectNewTopics(db, w, c.new_topic),
   },

@@ -159,12 +159,107 @@ export async function detectNewTopics(db: Db, w: Window, cfg: NewTopicConfig = D
   const first = spans(subs[0], cfg), last = spans(subs[subs.length - 1], cfg)
   const sigs = await daySigs(db, first.bf, last.bEnd)
   await baselineDays(db, first.bf, last.bEnd, sigs)
+  const pre = await readDays(db, subs, cfg)
   const out: Finding[] = []
-  for (const sub of subs) out.push(...await judgeWindow(db, sub, cfg, sigs))
+  for (const [j, sub] of subs.entries()) out.push(...await judgeWindow(db, sub, cfg, sigs, pre?.[j]))
   return out
 }
 
-async function judgeWindow(db: Db, w: Window, cfg: NewTopicConfig, sigs?: DaySig[]): Promise<Finding[]> {
+interface Counted { key: string; n: number; callers: number; inw: number }
+/** What judgeWindow reads of its last `windowHours` (given when a catch-up call read it for every day at once). */
+interface DayReads { counted: Counted[]; recs: Rec[] }
+
+/**
+ * The coarse names and topics counted in SQL over a window's last `windowHours` (`from` = their
+ * start, `to` = the window's end, `wfrom` = where the window's own records begin). With `subs`, one
+ * scan counts them for each of the windows: a record counts in every window whose hours hold it,
+ * under its index j (1-based; arrays ps/pe/wf of their bounds, epoch ms).
+ */
+function countedSql(cfg: NewTopicConfig, perSub: boolean): string {
+  const want = cfg.problems || cfg.categories
+  const keys = `arrayConcat(
+             ${cfg.entities ? `if(confidential, [], arrayMap(x -> concat('n:', x), ${coarseNamesSql(NAME_TXT)}))` : '[]'},
+             ${want ? TOPICS_ARR : '[]'})`
+  if (!perSub) return `SELECT key, count() AS n, uniqExactIf(caller_key, caller_key != '') + countIf(caller_key = '') AS callers,
+            countIf(t >= {wfrom:${DT}}) AS inw
+     FROM (SELECT received_at AS t, caller_key, arrayJoin(${keys}) AS key
+           FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')})
+     GROUP BY key HAVING n >= {min:UInt32}`
+  return `SELECT j, key, count() AS n, uniqExactIf(caller_key, caller_key != '') + countIf(caller_key = '') AS callers,
+            countIf(tm >= {wf:Array(Int64)}[j]) AS inw
+     FROM (SELECT tm, caller_key, arrayJoin(arrayFilter(i -> tm >= {ps:Array(Int64)}[i] AND tm < {pe:Array(Int64)}[i], range(1, length({ps:Array(Int64)}) + 1))) AS j,
+                  arrayJoin(ks) AS key
+           FROM (SELECT toUnixTimestamp64Milli(received_at) AS tm, caller_key, ${keys} AS ks
+                 FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')}))
+     GROUP BY j, key HAVING n >= {min:UInt32}`
+}
+
+/** The names a window's records are read for: coarse names counted in it, most written first (at most MAX_NEEDLES). */
+function namesOf(counted: Counted[]): string[] {
+  return counted.filter((c) => c.key.startsWith('n:') && num(c.inw) > 0)
+    .sort((a, b) => num(b.n) - num(a.n) || (a.key < b.key ? -1 : 1)).slice(0, MAX_NEEDLES).map((c) => c.key.slice(2))
+}
+
+/** `multiSearchAnyUTF8` over NAME_TXT for any number of needles (ORed calls of NEEDLES_PER_CALL), as params n0, n1, …. */
+function nameConds(names: string[], params: Record<string, unknown>): string[] {
+  const conds: string[] = []
+  for (let c = 0; c * NEEDLES_PER_CALL < names.length; c++) {
+    params[`n${c}`] = names.slice(c * NEEDLES_PER_CALL, (c + 1) * NEEDLES_PER_CALL)
+    conds.push(`multiSearchAnyUTF8(${NAME_TXT}, {n${c}:Array(String)})`)
+  }
+  return conds
+}
+
+/**
+ * A catch-up call's days read at once: what each day's judgeWindow would read — its topics counted
+ * and the records naming its names — from one scan each instead of two queries a day (90 days of
+ * them were most of a full pass). The records are read once for all the days' names, each with the
+ * names it contains; a day takes, in the same order, those in its hours containing one of its own
+ * names, at most maxRecords. Undefined (each day then reads its own) when more rows come back than
+ * the days' limits together allow.
+ */
+async function readDays(db: Db, subs: Window[], cfg: NewTopicConfig): Promise<DayReads[] | undefined> {
+  const M = Math.max(1, cfg.minCount)
+  const max = Math.max(1, Math.round(cfg.maxRecords))
+  const sp = subs.map((w) => spans(w, cfg))
+  const bounds = { ps: sp.map((x) => x.ps), pe: subs.map((w) => w.to), wf: subs.map((w, j) => Math.max(w.from, sp[j].ps)) }
+  const from = Math.min(...bounds.ps), to = Math.max(...bounds.pe)
+  const counted: Counted[][] = subs.map(() => [])
+  if (cfg.entities || cfg.problems || cfg.categories) {
+    const all = await rows<Counted & { j: number }>(db, countedSql(cfg, true),
+      { ...timeParams({ from, to }), ...bounds, ...PROBLEM_PARAMS, ...COARSE_PARAMS, min: M })
+    for (const r of all) counted[num(r.j) - 1].push({ key: r.key, n: r.n, callers: r.callers, inw: r.inw })
+    // (in one order whatever the scan's: each day's own query returned its rows in any order too, and
+    // everything after sorts or keys them)
+    for (const c of counted) c.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  }
+  const names = counted.map((c) => (cfg.entities ? namesOf(c) : []))
+  const needles = [...new Set(names.flat())].sort()
+  const recs: Rec[][] = subs.map(() => [])
+  if (needles.length) {
+    const params: Record<string, unknown> = { ...timeParams({ from, to }), lim: max * subs.length + 1 }
+    const conds = nameConds(needles, params)
+    const hitParts = conds.map((_, c) => `arrayFilter(i -> i >= 0, arrayMap((p, i) -> if(p > 0, toInt32(i) + ${c * NEEDLES_PER_CALL - 1}, -1),
+      multiSearchAllPositionsUTF8(${NAME_TXT}, {n${c}:Array(String)}), arrayEnumerate({n${c}:Array(String)})))`)
+    const read = await rows<Rec & { hits: number[] }>(db,
+      `SELECT ${COLS}, arrayConcat(${hitParts.join(', ')}) AS hits FROM records FINAL
+       WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${conds.join(' OR ')})
+       ORDER BY received_at DESC, platform, source_id LIMIT {lim:UInt32}`, params)
+    if (read.length > max * subs.length) return undefined
+    const own = names.map((ns) => new Set(ns))
+    for (const r of read) {
+      const t = num(r.t)
+      const rec: Rec = { platform: r.platform, source_id: r.source_id, t, county: r.county, cat: r.cat, caller_key: r.caller_key, unit: r.unit, title: r.title, content: r.content }
+      for (let j = 0; j < subs.length; j++) {
+        if (t < bounds.ps[j] || t >= bounds.pe[j] || recs[j].length >= max) continue
+        if (r.hits.some((h) => own[j].has(needles[num(h)]))) recs[j].push(rec)
+      }
+    }
+  }
+  return subs.map((_, j) => ({ counted: counted[j], recs: recs[j] }))
+}
+
+async function judgeWindow(db: Db, w: Window, cfg: NewTopicConfig, sigs?: DaySig[], pre?: DayReads): Promise<Finding[]> {
   const end = w.to
   // Baseline: the whole Shanghai days before the day holding the window's start.
   const { ps, bEnd, bf } = spans(w, cfg)
@@ -203,29 +298,16 @@ async function judgeWindow(db: Db, w: Window, cfg: NewTopicConfig, sigs?: DaySig
   const topics: Topic[] = []
   // One scan of the last window's records counts both: coarse name keys ('n:' + key, texts that are not
   // confidential) and the problem and category topics (callers, records in the window).
-  const want = cfg.problems || cfg.categories
-  const counted = cfg.entities || want ? await rows<{ key: string; n: number; callers: number; inw: number }>(db,
-    `SELECT key, count() AS n, uniqExactIf(caller_key, caller_key != '') + countIf(caller_key = '') AS callers,
-            countIf(t >= {wfrom:${DT}}) AS inw
-     FROM (SELECT received_at AS t, caller_key, arrayJoin(arrayConcat(
-             ${cfg.entities ? `if(confidential, [], arrayMap(x -> concat('n:', x), ${coarseNamesSql(NAME_TXT)}))` : '[]'},
-             ${want ? TOPICS_ARR : '[]'})) AS key
-           FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')})
-     GROUP BY key HAVING n >= {min:UInt32}`, { ...p, ...PROBLEM_PARAMS, ...COARSE_PARAMS, min: M }) : []
+  const counted = pre ? pre.counted : cfg.entities || cfg.problems || cfg.categories
+    ? await rows<Counted>(db, countedSql(cfg, false), { ...p, ...PROBLEM_PARAMS, ...COARSE_PARAMS, min: M }) : []
 
   // Entity + problem topics, from the text of the last window's records.
   if (cfg.entities) {
     // Only records naming a place several times named in the window are segmented: coarse name keys
     // (coarseNamesSql) counted in SQL first (in the scan that counts the topics, below).
-    const names = counted.filter((c) => c.key.startsWith('n:') && num(c.inw) > 0)
-      .sort((a, b) => num(b.n) - num(a.n) || (a.key < b.key ? -1 : 1)).slice(0, MAX_NEEDLES).map((c) => ({ ck: c.key.slice(2) }))
     const wp: Record<string, unknown> = { ...p }
-    const wconds: string[] = []
-    for (let c = 0; c * NEEDLES_PER_CALL < names.length; c++) {
-      wp[`n${c}`] = names.slice(c * NEEDLES_PER_CALL, (c + 1) * NEEDLES_PER_CALL).map((r) => r.ck)
-      wconds.push(`multiSearchAnyUTF8(${NAME_TXT}, {n${c}:Array(String)})`)
-    }
-    const recs = wconds.length ? (await rows<Rec>(db,
+    const wconds = pre ? [] : nameConds(namesOf(counted), wp)
+    const recs = pre ? pre.recs : wconds.length ? (await rows<Rec>(db,
       `SELECT ${COLS} FROM records FINAL WHERE ${rangeFinal('received_at', 'from', 'to')} AND (${wconds.join(' OR ')})
        ORDER BY received_at DESC, platform, source_id LIMIT {max:UInt32}`, wp)).map((r) => ({ ...r, t: num(r.t) })) : []
     const byTopic = new Map<string, { recs: Rec[]; key: string; problem: string | null; surfaces: string[] }>()
