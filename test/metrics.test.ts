@@ -10,6 +10,7 @@ import type { RecordInput, EventInput } from '../model/record'
 import { MetricsQueries, seriesBuckets } from '../analytics/metrics/queries'
 import { parseWindow } from '../analytics/metrics/window'
 import { loadConfig } from '../config'
+import { DEFAULT_AREA_CLASSES } from '../analytics/metrics/definitions'
 
 const { prev: D0, day: D1, next: D2 } = KNOWN
 /** Every limit of knownDay() has passed at this instant. */
@@ -543,7 +544,9 @@ describe('evaluator and analyst endpoints', () => {
     for (const m of d.metrics) for (const p of m.policies) expect(policyIds.has(p), `${m.id}: ${p}`).toBe(true)
     expect(d.policies.find((p) => p.id === 'response_scope_110')?.setting).toBe('RESPONSE_EXCLUDE_110_KINDS')
     expect(d.policies.find((p) => p.id === 'coverage')?.setting).toBe('METRICS_MIN_COVERAGE')
-    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8, SIGN_LIMIT_12345_MIN: 1440, SIGN_LIMIT_EMERGENCY_MIN: 15 })
+    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8, SIGN_LIMIT_12345_MIN: 1440, SIGN_LIMIT_EMERGENCY_MIN: 15,
+      ARRIVE_LIMIT_URBAN_MIN: 5, ARRIVE_LIMIT_SUBURBAN_MIN: 10, ARRIVE_LIMIT_RURAL_MIN: 30, ARRIVE_AREA_CLASSES: DEFAULT_AREA_CLASSES,
+      REPEAT_SPAN_12345_HOURS: 720, REPEAT_SPAN_110_HOURS: 24 })
   })
 
   it('traces a matter across both platforms through its transfers', async () => {
