@@ -292,19 +292,20 @@ export function recordsSource(p: MetricParams, where = '1'): string {
   const sp = repeatSpans(p)
   // (the records of the window, read again for the joins; every version of a key lives in one month)
   const windowKeys = `SELECT platform AS wp, source_id AS wid, received_at AS wr FROM records FINAL WHERE ${windowFinal('received_at')}`
-  return `(SELECT *, ${recordDerived(p)}
+  // (join_use_nulls is on: a record no fact names gets NULLs, turned into 0 here)
+  return `(SELECT *, ifNull(rf_return, 0) AS has_return, ifNull(rf_rehandle, 0) AS has_rehandle, ifNull(rr_repeat, 0) AS is_repeat, ${recordDerived(p)}
     FROM (SELECT * FROM records FINAL WHERE ${windowFinal('received_at')} AND (${where})) AS rw
     LEFT JOIN (SELECT e.platform AS rf_platform, e.record_id AS rf_record,
-                 countIf(e.type = 'returned') > 0 AS has_return,
+                 countIf(e.type = 'returned') > 0 AS rf_return,
                  countIf(e.type = 'redispatched') > 0 AND countIf(e.${ANSWER_EVENT}) > 0
-                   AND maxIf(e.at, e.type = 'redispatched') > minIf(e.at, e.${ANSWER_EVENT}) AS has_rehandle
+                   AND maxIf(e.at, e.type = 'redispatched') > minIf(e.at, e.${ANSWER_EVENT}) AS rf_rehandle
                FROM (SELECT platform, record_id, type, at FROM events FINAL
                      WHERE toYYYYMM(at) >= toYYYYMM({from:DateTime64(3, 'Asia/Shanghai')}) AND identity(at) <= ${AS_OF} AND type IN ${RECORD_EVENT_TYPES}) AS e
                INNER JOIN (${windowKeys}) AS w ON w.wp = e.platform AND w.wid = e.record_id
                WHERE e.at >= w.wr
                GROUP BY rf_platform, rf_record) AS rf
       ON rf.rf_platform = rw.platform AND rf.rf_record = rw.source_id
-    LEFT JOIN (SELECT platform AS rr_platform, source_id AS rr_record, toUInt8(1) AS is_repeat
+    LEFT JOIN (SELECT platform AS rr_platform, source_id AS rr_record, toUInt8(1) AS rr_repeat
                FROM (SELECT platform, source_id, received_at,
                        lagInFrame(toNullable(received_at), 1) OVER (PARTITION BY platform, caller_key ORDER BY received_at, source_id
                          ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_at
@@ -328,8 +329,9 @@ export function recordsSource(p: MetricParams, where = '1'): string {
 export function metricEventsSource(): string {
   const windowTransfers = (extra: string) => `SELECT to_platform, counterpart_id FROM events
                    WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND counterpart_id != ''${extra}`
-  return `(SELECT ev.*, cp.cp_found AS cp_found, cp.cp_accepted_at AS cp_accepted_at, cp.cp_fed_back_at AS cp_fed_back_at,
-      cp.cp_answered AS cp_answered, cp.cp_moved_on AS cp_moved_on, arrayExists(x -> x > ev.at, bk.bk_ats) AS came_back
+  // (join_use_nulls is on: a counterpart not found gives NULLs, turned into 0 here)
+  return `(SELECT ev.*, ifNull(cp.cp_found, 0) AS cp_found, cp.cp_accepted_at AS cp_accepted_at, cp.cp_fed_back_at AS cp_fed_back_at,
+      ifNull(cp.cp_answered, 0) AS cp_answered, ifNull(cp.cp_moved_on, 0) AS cp_moved_on, arrayExists(x -> x > ev.at, ifNull(bk.bk_ats, [])) AS came_back
     FROM ${eventsInWindow()} AS ev
     LEFT JOIN (SELECT platform AS cp_platform, source_id AS cp_id, toUInt8(1) AS cp_found, accepted_at AS cp_accepted_at,
                  coalesce(replied_at, closed_at) AS cp_fed_back_at, status IN ('replied', 'closed') AS cp_answered,
