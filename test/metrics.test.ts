@@ -575,6 +575,14 @@ describe('definition decisions (issue 5 C)', () => {
     expect(() => loadConfig({ METRICS_MIN_COVERAGE: '1.5' })).toThrow(/METRICS_MIN_COVERAGE/)
     expect(loadConfig({ RESPONSE_EXCLUDE_110_KINDS: 'none' }).RESPONSE_EXCLUDE_110_KINDS).toEqual([])
     expect(loadConfig({}).RESPONSE_EXCLUDE_110_KINDS).toEqual(['non_police', 'invalid_alarm', 'consult_only'])
+    // area classes: county or street/town codes, one of three classes; unset, Zhengzhou's
+    expect(loadConfig({}).ARRIVE_AREA_CLASSES).toEqual(DEFAULT_AREA_CLASSES)
+    expect(loadConfig({ ARRIVE_AREA_CLASSES: '{"410102": "urban", "410122101": "rural"}' }).ARRIVE_AREA_CLASSES).toEqual({ 410102: 'urban', 410122101: 'rural' })
+    expect(() => loadConfig({ ARRIVE_AREA_CLASSES: '{"410102": "downtown"}' })).toThrow(/ARRIVE_AREA_CLASSES/)
+    expect(() => loadConfig({ ARRIVE_AREA_CLASSES: '{"4101": "urban"}' })).toThrow(/ARRIVE_AREA_CLASSES.*county/)
+    expect(() => loadConfig({ REPEAT_SPAN_110_HOURS: '0' })).toThrow(/REPEAT_SPAN_110_HOURS/)
+    // a target reads "higher is better": refused on a duration
+    expect(() => loadConfig({ METRIC_TARGETS: '{"arrive_time_110": {"target": 300}}' })).toThrow(/targets on durations are not supported yet: arrive_time_110/)
   })
 
   it('judged as of: the answer names as_of, the same as_of gives the same answer, a later one may differ', async () => {
