@@ -68,7 +68,9 @@ export const ConfigSchema = z
         if (s === undefined || !s.trim()) return DEFAULT_AREA_CLASSES
         let raw: unknown
         try { raw = JSON.parse(s) } catch { ctx.addIssue({ code: 'custom', message: 'not JSON: {"410102": "urban", "410122001": "rural"}' }); return {} }
-        const p = z.record(z.string().regex(/^\d{6}(\d{3})?$/, 'a 6-digit county or 9-digit street/town code'), z.enum(AREA_CLASSES)).safeParse(raw)
+        const badKeys = raw && typeof raw === 'object' ? Object.keys(raw).filter((k) => !/^\d{6}(\d{3})?$/.test(k)) : []
+        if (badKeys.length) { ctx.addIssue({ code: 'custom', message: `not a 6-digit county or 9-digit street/town code: ${badKeys.join(', ')}` }); return {} }
+        const p = z.record(z.string(), z.enum(AREA_CLASSES)).safeParse(raw)
         if (!p.success) { ctx.addIssue({ code: 'custom', message: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return {} }
         return p.data
       }),
