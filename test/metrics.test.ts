@@ -395,9 +395,26 @@ describe('the indicator set, second part (issue 8): times, arrivals, replies, re
     expect(parts(m.backflow_rate_110)).toEqual([1, 3])
     expect(cov(m.backflow_rate_110)).toEqual({ measured: 3, not_recorded: 1, pending: 0 })
     expect(parts((await overview(qw(ASW_LATER))).metrics.backflow_rate_110)).toEqual([2, 3])
+    // call→handover: EV-1 300 s after J-I's call at 17:00; EV-3 EV-4 EV-5 come from calls never received
+    expect(parts(m.handover_time_110)).toEqual([300, 1])
+    expect(cov(m.handover_time_110)).toEqual({ measured: 1, not_recorded: 3, pending: 0 })
     // platform= keeps the sender's events only
     const only110 = (await overview(`${qw()}&platform=110`)).metrics
     expect([parts(only110.closed_loop_rate), parts(only110.transfer_sign_time)]).toEqual([[1, 3], [720, 2]])
+  })
+
+  it('every new metric adds up over regions and over any dimension', async () => {
+    const o = (await overview(qw())).metrics
+    const r = await byRegion(qw())
+    const rows = (dim: string) => getJson(app, `/api/metrics/breakdown?dim=${dim}&${qw()}`).then((x) => Breakdown.parse(x.body).rows)
+    for (const groups of [r.regions, await rows('county'), await rows('unit'), await rows('channel')]) {
+      for (const [id, total] of Object.entries(o)) {
+        const sum = (f: (m: MetricValue) => number | null | undefined) => groups.reduce((n, g) => n + (f(g.metrics[id]) ?? 0), 0)
+        expect(sum((m) => m.numerator), id).toBe(total.numerator)
+        if (total.denominator !== null) expect(sum((m) => m.denominator), id).toBe(total.denominator)
+        if (total.coverage) expect([sum((m) => m.coverage?.not_recorded), sum((m) => m.coverage?.pending)], id).toEqual([total.coverage.not_recorded, total.coverage.pending])
+      }
+    }
   })
 })
 

@@ -163,6 +163,8 @@ export function policies(p: MetricParams): { id: string; text: string; setting: 
       text: '联动指标按转办事件所指的对方记录（to_platform, counterpart_id）判断：转办→签收用时 = 转办时刻 at → 对方记录受理 accepted_at（接收平台签收转来的工单）；对方记录未收到或未指明的算“未记录”；对方记录已往后推进却无受理时间、或受理早于转办的也算“未记录”；对方尚未受理的算“待定” (linkage metrics follow the transfer\'s counterpart record: transfer→sign time = the transfer\'s at → the counterpart\'s accepted_at, the receiving platform signing for the order; a counterpart not received or not named is not recorded; one moved on without accepted_at, or accepted before the transfer, is not recorded too; one not accepted yet is pending)' },
     { id: 'closed_loop', setting: null,
       text: '闭环：转办事件的对方记录截至 as_of 已反馈结果（答复 replied_at，无则办结 closed_at）；对方尚未反馈的进分母、不进分子；对方记录未收到或未指明、或已办结/答复（状态）却无时间的算“未记录”，不进分母 (closed loop: the transfer\'s counterpart record fed a result back by as_of — replied_at, else closed_at; counterparts without a result yet count in the denominator only; a counterpart not received or not named, or closed or replied by status without a time, is not recorded and left out)' },
+    { id: 'handover_clock', setting: null,
+      text: '接警→移交用时：110 转 12345 的每个转办事件，自其发出警单的受理时刻 received_at 起算；发出警单未收到、或转办早于受理的算“未记录” (call→handover time: each 110→12345 transfer, from its sending call\'s received_at; a sending call not received, or a transfer before it, is not recorded)' },
     { id: 'bounce_rate', setting: null,
       text: '来回转办率 = 来回转办的转办事件 / 转办事件，按发出平台 (bounce rate = bounce transfers / transfers, by the sending platform)' },
     { id: 'return_to_110', setting: null,
@@ -322,8 +324,9 @@ export function recordsSource(p: MetricParams, where = '1'): string {
  * The events the metrics read: eventsInWindow() and, for a transfer, what its counterpart record (the
  * record it names on the receiving platform) says — cp_found, cp_accepted_at (the receiving platform
  * signing for it), cp_fed_back_at (its reply, else its closure), cp_answered (replied or closed by
- * status), cp_moved_on (past receipt) — and came_back: a 110→12345 transfer whose 12345 counterpart
- * later, by as_of, sent a transfer to 110 (回流). Published as events_source_sql. (The bounce job and the
+ * status), cp_moved_on (past receipt) — came_back: a 110→12345 transfer whose 12345 counterpart
+ * later, by as_of, sent a transfer to 110 (回流) — and, for a 110 transfer, sr_received_at: when its
+ * sending record (the call) was received. Published as events_source_sql. (The bounce job and the
  * detectors read eventsInWindow() itself, without these joins.)
  */
 export function metricEventsSource(): string {
@@ -331,8 +334,13 @@ export function metricEventsSource(): string {
                    WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND counterpart_id != ''${extra}`
   // (join_use_nulls is on: a counterpart not found gives NULLs, turned into 0 here)
   return `(SELECT ev.*, ifNull(cp.cp_found, 0) AS cp_found, cp.cp_accepted_at AS cp_accepted_at, cp.cp_fed_back_at AS cp_fed_back_at,
-      ifNull(cp.cp_answered, 0) AS cp_answered, ifNull(cp.cp_moved_on, 0) AS cp_moved_on, arrayExists(x -> x > ev.at, ifNull(bk.bk_ats, [])) AS came_back
+      ifNull(cp.cp_answered, 0) AS cp_answered, ifNull(cp.cp_moved_on, 0) AS cp_moved_on, arrayExists(x -> x > ev.at, ifNull(bk.bk_ats, [])) AS came_back,
+      sr.sr_received_at AS sr_received_at
     FROM ${eventsInWindow()} AS ev
+    LEFT JOIN (SELECT platform AS sr_platform, source_id AS sr_id, received_at AS sr_received_at FROM records FINAL
+               WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
+                 WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND platform = '110')) AS sr
+      ON sr.sr_platform = ev.platform AND sr.sr_id = ev.record_id
     LEFT JOIN (SELECT platform AS cp_platform, source_id AS cp_id, toUInt8(1) AS cp_found, accepted_at AS cp_accepted_at,
                  coalesce(replied_at, closed_at) AS cp_fed_back_at, status IN ('replied', 'closed') AS cp_answered,
                  (status != 'received' OR dispatched_at IS NOT NULL OR signed_at IS NOT NULL OR first_response_at IS NOT NULL OR arrived_at IS NOT NULL
@@ -469,8 +477,15 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       coverage: { not_recorded: `${TRANSFER_OUT} AND from_platform = '110' AND to_platform = '12345' AND counterpart_id = ''`, pending: '0' },
       formula: '110 转 12345 后其对方记录截至 as_of 又转回 110 的转办事件数 / 指明对方记录的 110 转 12345 转办事件数 (110→12345 transfers whose 12345 counterpart later sent a transfer to 110, by as_of / 110→12345 transfers naming their counterpart)',
       policies: ['window', 'per_platform', 'transfer_once', 'return_to_110', 'coverage', 'as_of', 'platform_filter', 'regions'] },
+    { id: 'handover_time_110', label: '110 平均接警→移交 12345 用时', label_en: '110 mean call→handover to 12345 time', unit: 'seconds', platform: '110', source: 'events',
+      num: `${HANDOVER} AND sr_received_at IS NOT NULL AND at >= sr_received_at`, sum: seconds('sr_received_at', 'at'),
+      den: `${HANDOVER} AND sr_received_at IS NOT NULL AND at >= sr_received_at`,
+      coverage: { not_recorded: `${HANDOVER} AND (sr_received_at IS NULL OR at < sr_received_at)`, pending: '0' },
+      formula: '110 警单受理 received_at → 其转 12345 的转办时刻 at 总秒数 / 发出警单可查的 110 转 12345 转办事件数 (total seconds from the call\'s received_at to its transfer to 12345 / 110→12345 transfers whose sending call is stored)',
+      policies: ['window', 'per_platform', 'transfer_once', 'durations', 'handover_clock', 'coverage', 'platform_filter', 'regions'] },
   ]
 }
+const HANDOVER = `${TRANSFER_OUT} AND platform = '110' AND to_platform = '12345'`
 
 // Outcome of a 110 arrival (policy arrive_clock): on scene (not before dispatch), or still to come.
 const DISPATCHED_110 = "platform = '110' AND dispatched_at IS NOT NULL"

@@ -13,7 +13,7 @@ export interface RefSettings {
 /** What a record's events and its caller's other records say (computed from everything stored). */
 interface RecordFacts { returned: boolean; rehandled: boolean; repeat: boolean }
 /** What a transfer's counterpart record and later transfers say. */
-interface EventFacts { cp: RecordInput | undefined; cameBack: boolean }
+interface EventFacts { cp: RecordInput | undefined; cameBack: boolean; sender: RecordInput | undefined }
 export interface RefQuery { from: number; to: number; asOf: number; platform?: '12345' | '110' }
 export interface RefValue {
   value: number | null
@@ -71,7 +71,7 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
     for (const id of [base, `${base}_12345`, `${base}_110`]) rates.set(id, tally())
   const own = ['ontime_signing_rate_12345', 'ontime_closure_rate_12345', 'direct_answer_rate_12345', 'non_police_share_110', 'diversion_rate_110',
     'answer_time_110', 'dispatch_time_110', 'arrive_time_110', 'ontime_arrival_rate_110', 'close_time_110', 'reply_time_12345', 'ontime_reply_rate_12345',
-    'return_rate_12345', 'rehandle_rate_12345', 'repeat_appeal_rate_12345', 'repeat_alarm_rate_110', 'backflow_rate_110',
+    'return_rate_12345', 'rehandle_rate_12345', 'repeat_appeal_rate_12345', 'repeat_alarm_rate_110', 'backflow_rate_110', 'handover_time_110',
     ...['bounce_rate', 'closed_loop_rate', 'transfer_sign_time'].flatMap((b) => [b, `${b}_12345`, `${b}_110`])]
   for (const id of own) rates.set(id, tally())
   const R = (id: string) => rates.get(id)!
@@ -85,7 +85,7 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
   for (const { e, bounce } of events) {
     if (!isTransferOut(e)) continue
     const at = t(e.at)!
-    const { cp, cameBack } = ef(e)
+    const { cp, cameBack, sender } = ef(e)
     for (const id of [e.platform, 'both'].map((pl) => (pl === 'both' ? '' : `_${pl}`))) {
       // Bounce rate: bounce transfers / transfers, by sender.
       const b = R(`bounce_rate${id}`)
@@ -106,6 +106,9 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
       const x = R('backflow_rate_110')
       if (!e.counterpart_id) x.nr++
       else { x.d++; if (cameBack) x.n++ }
+      // Call→handover: from the sending call's receipt.
+      const recv = sender ? t(sender.received_at)! : null
+      dur('handover_time_110', recv !== null && at >= recv ? { sec: secs(recv, at) } : 'nr')
     }
   }
   const good = (x: string | null | undefined) => x === 'satisfied' || x === 'basically_satisfied'
@@ -234,7 +237,7 @@ function compute(records: RecordInput[], events: { e: EventInput; bounce: boolea
   return out
 }
 
-const WITH_COVERAGE = /^(response_rate|ontime_|closed_loop_rate|repeat_|backflow_rate|.*_time(_|$))/
+const WITH_COVERAGE = /^(response_rate|ontime_|closed_loop_rate|repeat_|backflow_rate|.*_time(_|$))/ // (…_time: every duration)
 
 /** Past receipt: any status but received, or any stamp after it. */
 function pastReceipt(r: RecordInput): boolean {
@@ -281,6 +284,7 @@ export function referenceMetrics(sentRecords: RecordInput[], sentEvents: EventIn
     cp: e.counterpart_id ? byKeyAll.get(`${e.to_platform}|${e.counterpart_id}`) : undefined,
     cameBack: !!e.counterpart_id && arrivals.some((f) => f.platform === '12345' && f.to_platform === '110' && f.record_id === e.counterpart_id
       && t(f.at)! > t(e.at)! && t(f.at)! <= q.asOf),
+    sender: byKeyAll.get(`${e.platform}|${e.record_id}`),
   })
   const known = new Set(counties)
   const regionOf = (county: string | undefined) => (county && known.has(county) ? county : UNKNOWN)
