@@ -9,7 +9,7 @@ const bool = z
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
 
 import { weakSecretReason } from './ingest/secret'
-import { metricDefs } from './analytics/metrics/definitions'
+import { metricDefs, AREA_CLASSES, DEFAULT_AREA_CLASSES, DEFAULT_ARRIVE_LIMIT_MIN, DEFAULT_REPEAT_SPAN_12345_HOURS, DEFAULT_REPEAT_SPAN_110_HOURS } from './analytics/metrics/definitions'
 
 // A metric's target and the level below which it warns (rates: 0–1; the warning at or below the target).
 const MetricTargets = z.record(z.string().regex(/^[a-z0-9_]+$/, 'a metric id'), z.object({
@@ -55,6 +55,31 @@ export const ConfigSchema = z
     // for urgency 'emergency' (life or property at risk).
     SIGN_LIMIT_12345_MIN: z.coerce.number().int().min(1).default(24 * 60),
     SIGN_LIMIT_EMERGENCY_MIN: z.coerce.number().int().min(1).default(15),
+    // 110 on-time arrival (按时到场), minutes from dispatch, by the place's area class (the texts: urban
+    // 5, suburban 10, rural "as soon as possible"; the rural default is this product's, not official).
+    ARRIVE_LIMIT_URBAN_MIN: z.coerce.number().int().min(1).default(DEFAULT_ARRIVE_LIMIT_MIN.urban),
+    ARRIVE_LIMIT_SUBURBAN_MIN: z.coerce.number().int().min(1).default(DEFAULT_ARRIVE_LIMIT_MIN.suburban),
+    ARRIVE_LIMIT_RURAL_MIN: z.coerce.number().int().min(1).default(DEFAULT_ARRIVE_LIMIT_MIN.rural),
+    // Area class of places (records carry none): JSON {"<6-digit county or 9-digit street/town code>":
+    // "urban"|"suburban"|"rural"}; a town's entry wins over its county's; places in neither are rural.
+    // Unset: Zhengzhou's (analytics/metrics/definitions.ts DEFAULT_AREA_CLASSES).
+    ARRIVE_AREA_CLASSES: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        if (s === undefined || !s.trim()) return DEFAULT_AREA_CLASSES
+        let raw: unknown
+        try { raw = JSON.parse(s) } catch { ctx.addIssue({ code: 'custom', message: 'not JSON: {"410102": "urban", "410122001": "rural"}' }); return {} }
+        const badKeys = raw && typeof raw === 'object' ? Object.keys(raw).filter((k) => !/^\d{6}(\d{3})?$/.test(k)) : []
+        if (badKeys.length) { ctx.addIssue({ code: 'custom', message: `not a 6-digit county or 9-digit street/town code: ${badKeys.join(', ')}` }); return {} }
+        const p = z.record(z.string(), z.enum(AREA_CLASSES)).safeParse(raw)
+        if (!p.success) { ctx.addIssue({ code: 'custom', message: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return {} }
+        return p.data
+      }),
+    // Repeat appeals / repeat alarms: an earlier record of the same caller on the same platform within
+    // this many hours before makes a record a repeat (12345: 30 days; 110: a day).
+    REPEAT_SPAN_12345_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(DEFAULT_REPEAT_SPAN_12345_HOURS),
+    REPEAT_SPAN_110_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(DEFAULT_REPEAT_SPAN_110_HOURS),
     // 110 kinds that are not judged on response when no police were sent (cities classify calls
     // differently): comma-separated KINDS_110 values, or 'none'.
     RESPONSE_EXCLUDE_110_KINDS: z
@@ -79,9 +104,13 @@ export const ConfigSchema = z
         try { raw = JSON.parse(s) } catch { ctx.addIssue({ code: 'custom', message: 'not JSON: {"<metric id>": {"target": 0.9, "warn": 0.85}}' }); return {} }
         const p = MetricTargets.safeParse(raw)
         if (!p.success) { ctx.addIssue({ code: 'custom', message: p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }); return {} }
-        const known = new Set(metricDefs({ responseLimit12345Min: 1, responseLimit110Min: 1 }).map((d) => d.id))
+        const defs = metricDefs({ responseLimit12345Min: 1, responseLimit110Min: 1 })
+        const known = new Set(defs.map((d) => d.id))
         const unknown = Object.keys(p.data).filter((id) => !known.has(id))
         if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown metric ids: ${unknown.join(', ')} (see GET /api/metrics/definitions)` })
+        // (the wall reads a value under its target as short of it: for a duration, lower is better)
+        const durations = Object.keys(p.data).filter((id) => defs.find((d) => d.id === id)?.unit === 'seconds')
+        if (durations.length) ctx.addIssue({ code: 'custom', message: `targets on durations are not supported yet: ${durations.join(', ')}` })
         return p.data
       }),
     DEMO: bool.default(true),

@@ -24,10 +24,11 @@ export const MetricValue = z.object({
   id: z.string(), // e.g. 'response_rate_110'
   label: z.string(), // Chinese label, e.g. '110 响应率', '响应率（两平台合计）'
   platform: MetricPlatform,
-  value: z.number().nullable(), // rate in [0,1] or a count; null = no data, see reason
+  value: z.number().nullable(), // rate in [0,1], a count, or a mean in seconds; null = no data, see reason
   numerator: z.number().nullable(),
   denominator: z.number().nullable(),
-  unit: z.enum(['count', 'ratio']),
+  // seconds: a mean duration, numerator the summed whole seconds, denominator the intervals measured
+  unit: z.enum(['count', 'ratio', 'seconds']),
   formula: z.string(), // human-readable definition, e.g. '回访解决数 / 回访联系数'
   reason: z.string().nullable(), // why value is null (nothing to judge; coverage below the minimum); else null
   coverage: Coverage.nullable(), // rates that need timestamps; null for the others
@@ -139,9 +140,10 @@ export type IngestResponse = z.infer<typeof IngestResponse>
 
 /** GET /api/metrics/definitions — every metric's definition, for evaluators recomputing them. */
 export const MetricDefinition = z.object({
-  id: z.string(), label: z.string(), label_en: z.string(), unit: z.enum(['count', 'ratio']), platform: MetricPlatform,
+  id: z.string(), label: z.string(), label_en: z.string(), unit: z.enum(['count', 'ratio', 'seconds']), platform: MetricPlatform,
   source: z.enum(['records', 'events']), formula: z.string(), numerator_sql: z.string(), denominator_sql: z.string().nullable(),
   distinct_sql: z.string().nullable(), // counted distinct among numerator rows, when set
+  sum_sql: z.string().nullable(), // durations: summed (whole seconds) over numerator rows, when set
   not_recorded_sql: z.string().nullable(), pending_sql: z.string().nullable(), // coverage parts, when the rate has them
   policies: z.array(z.string()), // ids into Definitions.policies
   // Bumped on every change of the definition (analytics/metrics/versions.json), with the day it changed.
@@ -154,12 +156,17 @@ export const MetricDefinition = z.object({
 export const Policy = z.object({ id: z.string(), text: z.string(), setting: z.string().nullable() })
 export const Definitions = z.object({
   window_rule: z.string(), records_derived_sql: z.string(), events_source_sql: z.string(),
+  // The records a record metric reads: the window's records with the derived columns and the per-record event and repeat facts.
+  records_source_sql: z.string(),
   policies: z.array(Policy),
   // The settings in force (names as in config / .env).
   settings: z.object({
     RESPONSE_LIMIT_12345_MIN: z.number(), RESPONSE_LIMIT_110_MIN: z.number(),
     RESPONSE_EXCLUDE_110_KINDS: z.array(z.string()), METRICS_MIN_COVERAGE: z.number(),
     SIGN_LIMIT_12345_MIN: z.number(), SIGN_LIMIT_EMERGENCY_MIN: z.number(),
+    ARRIVE_LIMIT_URBAN_MIN: z.number(), ARRIVE_LIMIT_SUBURBAN_MIN: z.number(), ARRIVE_LIMIT_RURAL_MIN: z.number(),
+    ARRIVE_AREA_CLASSES: z.record(z.string(), z.enum(['urban', 'suburban', 'rural'])),
+    REPEAT_SPAN_12345_HOURS: z.number(), REPEAT_SPAN_110_HOURS: z.number(),
   }),
   metrics: z.array(MetricDefinition),
 })

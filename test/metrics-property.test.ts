@@ -14,6 +14,7 @@ import { Overview, ByRegion, type MetricValue } from '../model/api'
 import type { RecordInput } from '../model/record'
 import { referenceMetrics, referenceTrend, UNKNOWN, type RefSettings, type RefValue } from './reference/metrics-reference'
 import { caseArb, build, iso } from './reference/metrics-streams'
+import { DEFAULT_AREA_CLASSES, DEFAULT_ARRIVE_LIMIT_MIN } from '../analytics/metrics/definitions'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -21,7 +22,9 @@ const DAY = 24 * HOUR
 const RUNS = Number(process.env.FC_RUNS) || 150
 const SEED = process.env.FC_SEED === 'random' ? Date.now() : Number(process.env.FC_SEED) || 20250310
 // Limits and exclusions as configured below for the app under test.
-const SETTINGS: RefSettings = { lim12345: 1440, lim110: 30, exclude110: ['non_police', 'invalid_alarm'], minCoverage: 0.7 }
+// Repeat spans shorter than the 12-hour slot, so both sides of a span are generated; default area classes and arrival limits.
+const SETTINGS: RefSettings = { lim12345: 1440, lim110: 30, exclude110: ['non_police', 'invalid_alarm'], minCoverage: 0.7,
+  areaClasses: DEFAULT_AREA_CLASSES, arriveLim: DEFAULT_ARRIVE_LIMIT_MIN, repeat12345H: 6, repeat110H: 3 }
 
 /** Midnight (Shanghai) a year before the test clock: the first slot. */
 const BASE = Math.floor((testNow() - 365 * DAY + 8 * HOUR) / DAY) * DAY - 8 * HOUR
@@ -39,7 +42,8 @@ function sameValue(where: string, api: MetricValue | undefined, ref: RefValue) {
   if (api!.value === null) expect(api!.reason, where).toBeTruthy()
 }
 
-const SITUATIONS = ['bounce', 'unknown sender', 'rate shown', 'no data: coverage', 'pending', 'not recorded', 'rated on callback', 'stale version sent last'] as const
+const SITUATIONS = ['bounce', 'unknown sender', 'rate shown', 'no data: coverage', 'pending', 'not recorded', 'rated on callback', 'stale version sent last',
+  'duration measured', 'arrival late', 'returned', 're-handled', 'repeat', 'closed loop', 'came back'] as const
 const seen = new Set<string>()
 function note(total: Map<string, RefValue>, unknown: Map<string, RefValue>, sent: RecordInput[]) {
   const resp = ['response_rate_12345', 'response_rate_110'].map((id) => total.get(id)!)
@@ -50,6 +54,11 @@ function note(total: Map<string, RefValue>, unknown: Map<string, RefValue>, sent
   if (resp.some((v) => v.coverage!.pending > 0)) seen.add('pending')
   if (resp.some((v) => v.coverage!.not_recorded > 0)) seen.add('not recorded')
   if (['satisfaction_rate', 'resolution_rate'].some((id) => total.get(id)!.denominator! > 0)) seen.add('rated on callback')
+  if (['answer_time_110', 'arrive_time_110', 'reply_time_12345', 'transfer_sign_time'].some((id) => total.get(id)!.denominator! > 0)) seen.add('duration measured')
+  const arr = total.get('ontime_arrival_rate_110')!
+  if (arr.denominator! > arr.numerator) seen.add('arrival late')
+  for (const [id, what] of [['return_rate_12345', 'returned'], ['rehandle_rate_12345', 're-handled'], ['repeat_alarm_rate_110', 'repeat'], ['repeat_appeal_rate_12345', 'repeat'],
+    ['closed_loop_rate', 'closed loop'], ['backflow_rate_110', 'came back']] as const) if (total.get(id)!.numerator > 0) seen.add(what)
   const newest = new Map<string, string>()
   for (const r of sent) {
     const k = r.source_id, prev = newest.get(k)
@@ -62,6 +71,7 @@ let app: TestApp
 beforeAll(async () => {
   app = await startTestApp({
     RESPONSE_EXCLUDE_110_KINDS: SETTINGS.exclude110.join(','), METRICS_MIN_COVERAGE: String(SETTINGS.minCoverage), METRICS_CACHE_MS: '0',
+    REPEAT_SPAN_12345_HOURS: String(SETTINGS.repeat12345H), REPEAT_SPAN_110_HOURS: String(SETTINGS.repeat110H),
   })
 })
 afterAll(async () => { await app?.stop() })
@@ -109,5 +119,5 @@ describe('metrics equal the reference implementation', () => {
     }), { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}), endOnFailure: process.env.FC_SHRINK !== '1' })
     // The generator reached the situations the definitions are about (else passing proves little).
     if (!process.env.FC_PATH && RUNS >= 100) expect(SITUATIONS.filter((x) => !seen.has(x)), 'situations never generated').toEqual([])
-  }, 240_000)
+  }, 480_000)
 })

@@ -10,6 +10,7 @@ import type { RecordInput, EventInput } from '../model/record'
 import { MetricsQueries, seriesBuckets } from '../analytics/metrics/queries'
 import { parseWindow } from '../analytics/metrics/window'
 import { loadConfig } from '../config'
+import { DEFAULT_AREA_CLASSES } from '../analytics/metrics/definitions'
 
 const { prev: D0, day: D1, next: D2 } = KNOWN
 /** Every limit of knownDay() has passed at this instant. */
@@ -115,11 +116,96 @@ function indicatorsDay(): { records: RecordInput[]; events: EventInput[] } {
   }
 }
 
+// The linkage-and-times day (issue 8, second part): 110 stage times and on-time arrival by area class,
+// 12345 replies, returns, re-handling, repeat callers, and the linkage rates. Judged at ASW unless said.
+const DW = shanghaiDate(-50), DW1 = shanghaiDate(-49), DW2 = shanghaiDate(-48), DW3 = shanghaiDate(-47)
+const ASW = at(`${DW1}T12:00`)
+const ASW_LATER = at(`${DW3}T12:00`)
+const phone = (n: number) => `1390000${String(n).padStart(4, '0')}`
+function linkageDay(): { records: RecordInput[]; events: EventInput[] } {
+  const d = DW
+  const s = (hhmm: string, sec = 0) => at(`${d}T${hhmm}`, sec / 60)
+  // 110 calls: 410102 is urban (5 min on scene), 410122 suburban (10 min), 410185 rural (30 min)
+  const j = (id: string, o: Partial<RecordInput>) => record({ source_id: `DW-J-${id}`, platform: '110', kind: 'crime', county_code: '410102', updated_at: at(`${DW1}T08:00`), ...o })
+  // 12345 orders in 金水区
+  const g = (id: string, o: Partial<RecordInput>) => record({ source_id: `DW-G-${id}`, county_code: '410105', updated_at: at(`${DW1}T11:00`), ...o })
+  const ev = (id: string, platform: '12345' | '110', rec: string, type: EventInput['type'], when: string): EventInput => ({ event_id: `DW-EV-${id}`, platform, record_id: rec, type, at: when })
+  return {
+    records: [
+      // A: answered after 30 s, dispatched 90 s later, on scene 4 min after (urban: on time), closed an hour later
+      j('A', { received_at: s('09:00'), accepted_at: s('09:00', 30), dispatched_at: s('09:02'), arrived_at: s('09:06'), status: 'closed', closed_at: s('10:06'), caller_phone: phone(1) }),
+      // B (suburban): 60 s, 120 s, on scene after 12 min (late: 10), closed after 30 min
+      j('B', { county_code: '410122', received_at: s('10:00'), accepted_at: s('10:01'), dispatched_at: s('10:03'), arrived_at: s('10:15'), status: 'closed', closed_at: s('10:45'), caller_phone: phone(2) }),
+      // C (rural): 20 s, 280 s, on scene after 25 min (on time: 30), closed an hour later; its caller called 23 h before
+      j('C', { county_code: '410185', received_at: s('11:00'), accepted_at: s('11:00', 20), dispatched_at: s('11:05'), arrived_at: s('11:30'), status: 'closed', closed_at: s('12:30'), caller_phone: phone(3) }),
+      // D: 10 s, 50 s, still not on scene (open, past its 5 min): a miss; A's caller again 3 h later
+      j('D', { received_at: s('12:00'), accepted_at: s('12:00', 10), dispatched_at: s('12:01'), status: 'dispatched', caller_phone: phone(1) }),
+      // E: no answer time (not recorded for answer and answer→dispatch), on scene 3 min after dispatch, closed 25 min later; A's caller a third time
+      j('E', { received_at: s('13:00'), dispatched_at: s('13:02'), arrived_at: s('13:05'), status: 'closed', closed_at: s('13:30'), caller_phone: phone(1) }),
+      // F: an invalid alarm answered in 5 s, no police sent; no caller number
+      j('F', { kind: 'invalid_alarm', received_at: s('14:00'), accepted_at: s('14:00', 5), status: 'closed', closed_at: s('14:02'), caller_phone: null }),
+      // G: not answered yet (pending); its caller called 49 h before (beyond the 24 h span)
+      j('G', { received_at: s('15:00'), status: 'received', caller_phone: phone(4) }),
+      // H (suburban): 30 s, 90 s, closed without an arrival time: not recorded on arrival
+      j('H', { county_code: '410122', received_at: s('16:00'), accepted_at: s('16:00', 30), dispatched_at: s('16:02'), status: 'closed', closed_at: s('16:40'), caller_phone: phone(5) }),
+      // I: a non-police call answered in 10 s, handed to 12345 (EV-1)
+      j('I', { kind: 'non_police', received_at: s('17:00'), accepted_at: s('17:00', 10), status: 'transferred_out', caller_phone: phone(6) }),
+      // K: 30 s, 30 s, on scene 3 min after dispatch, still handling: close time pending
+      j('K', { received_at: s('18:00'), accepted_at: s('18:00', 30), dispatched_at: s('18:01'), arrived_at: s('18:04'), status: 'handling', caller_phone: phone(7) }),
+      // BACK: the 110 record of EV-2 (from 12345), answered (signed for) 20 s after the transfer, replied at 18:20
+      j('BACK', { received_at: s('18:00'), accepted_at: s('18:00', 20), status: 'closed', replied_at: s('18:20'), closed_at: s('18:30'), caller_phone: phone(8) }),
+      // earlier calls of C's and G's callers, before the window
+      j('PRE3', { county_code: '410103', received_at: at(`${shanghaiDate(-51)}T12:00`), updated_at: at(`${shanghaiDate(-51)}T12:00`), status: 'received', caller_phone: phone(3) }),
+      j('PRE4', { county_code: '410103', received_at: at(`${shanghaiDate(-52)}T14:00`), updated_at: at(`${shanghaiDate(-52)}T14:00`), status: 'received', caller_phone: phone(4) }),
+
+      // G1: dispatched, returned and re-dispatched before its reply (EV-R1, EV-R2, EV-R3): a return, not re-handling; replied in 7200 s, before due
+      g('1', { received_at: s('09:00'), dispatched_at: s('09:10'), replied_at: s('11:00'), due_at: s('18:00'), status: 'closed', closed_at: s('12:00'), caller_phone: phone(101) }),
+      // G2: replied a day later (86400 s, after due); re-dispatched after its callback (EV-R4..6): re-handled; its caller wrote 29 days before
+      g('2', { received_at: s('09:00'), dispatched_at: s('09:10'), replied_at: at(`${DW1}T09:00`), due_at: s('18:00'), status: 'closed', closed_at: at(`${DW1}T10:00`), caller_phone: phone(102) }),
+      // G3: open past due (late reply); a returned event before its receipt does not count; G1's caller an hour later
+      g('3', { received_at: s('10:00'), dispatched_at: s('10:10'), due_at: s('12:00'), status: 'handling', caller_phone: phone(101) }),
+      // G4: closed without a reply time (not recorded); returned only after ASW (EV-R8)
+      g('4', { received_at: s('11:00'), dispatched_at: s('11:10'), due_at: at(`${shanghaiDate(-45)}T12:00`), status: 'closed', closed_at: s('15:00'), caller_phone: phone(103) }),
+      // G5: answered directly in 300 s; no caller number
+      g('5', { received_at: s('12:00'), replied_at: s('12:05'), status: 'closed', closed_at: s('12:06'), caller_phone: null }),
+      // G6: dispatched, due in five days: pending; its caller wrote 40 days before (beyond 30 days)
+      g('6', { received_at: s('13:00'), dispatched_at: s('13:10'), due_at: at(`${shanghaiDate(-45)}T12:00`), status: 'dispatched', caller_phone: phone(104) }),
+      // G7: replied in 10800 s, before due
+      g('7', { received_at: s('14:00'), dispatched_at: s('14:10'), replied_at: s('17:00'), due_at: s('18:00'), status: 'replied', caller_phone: phone(105) }),
+      // IN: from 110 (EV-1), accepted 600 s after the transfer, sent back to 110 (EV-2)
+      g('IN', { received_at: s('17:05'), accepted_at: s('17:15'), status: 'transferred_out', caller_phone: phone(106) }),
+      // IN2: from 110 (EV-3), accepted 120 s after, replied at 20:00 (10200 s after receipt): the loop is closed
+      g('IN2', { received_at: s('17:10'), accepted_at: s('17:12'), replied_at: s('20:00'), status: 'closed', closed_at: s('20:30'), caller_phone: phone(107) }),
+      // IN3: from 110 (EV-5), not accepted yet
+      g('IN3', { received_at: s('17:20'), status: 'received', caller_phone: phone(108) }),
+      g('PRE2', { received_at: at(`${shanghaiDate(-79)}T10:00`), updated_at: at(`${shanghaiDate(-79)}T10:00`), status: 'received', caller_phone: phone(102) }),
+      g('PRE6', { received_at: at(`${shanghaiDate(-90)}T10:00`), updated_at: at(`${shanghaiDate(-90)}T10:00`), status: 'received', caller_phone: phone(104) }),
+    ],
+    events: [
+      transfer('DW-EV-1', '110', 'DW-J-I', '12345', 'DW-G-IN', s('17:05')),
+      transfer('DW-EV-2', '12345', 'DW-G-IN', '110', 'DW-J-BACK', s('18:00')), // a bounce, and 回流 of EV-1
+      transfer('DW-EV-3', '110', 'DW-J-NP2', '12345', 'DW-G-IN2', s('17:10')), // (its sender was never received)
+      transfer('DW-EV-4', '110', 'DW-J-NP3', '12345', '', s('17:15')), // names no counterpart
+      transfer('DW-EV-5', '110', 'DW-J-NP4', '12345', 'DW-G-IN3', s('17:20')),
+      transfer('DW-EV-6', '12345', 'DW-G-IN3', '110', 'DW-J-NEW', at(`${DW2}T09:00`)), // 回流 of EV-5, after ASW
+      transfer('DW-EV-7', '12345', 'DW-G-GHOST', '110', 'DW-J-GHOST', s('09:30')), // counterpart never received
+      ev('R1', '12345', 'DW-G-1', 'returned', s('09:30')),
+      ev('R2', '12345', 'DW-G-1', 'redispatched', s('09:40')),
+      ev('R3', '12345', 'DW-G-1', 'replied', s('11:00')),
+      ev('R4', '12345', 'DW-G-2', 'replied', at(`${DW1}T09:00`)),
+      ev('R5', '12345', 'DW-G-2', 'callback', at(`${DW1}T11:00`)),
+      ev('R6', '12345', 'DW-G-2', 'redispatched', at(`${DW1}T11:30`)),
+      ev('R7', '12345', 'DW-G-3', 'returned', s('09:50')),
+      ev('R8', '12345', 'DW-G-4', 'returned', at(`${DW2}T10:00`)),
+    ],
+  }
+}
+
 let app: TestApp
 beforeAll(async () => {
   // No shared answers between requests: repeated requests must be recomputed to show they agree.
   app = await startTestApp({ METRICS_CACHE_MS: '0' })
-  for (const { records, events } of [knownDay(), decisionsDay(), indicatorsDay()]) {
+  for (const { records, events } of [knownDay(), decisionsDay(), indicatorsDay(), linkageDay()]) {
     expect((await post(app, 'records', ndjson(records))).body.rejected).toBe(0)
     if (events.length) expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
   }
@@ -214,6 +300,121 @@ describe('the indicator set (issue 8)', () => {
     expect(parts(early.ontime_closure_rate_12345)).toEqual([2, 3])
     expect(early.ontime_closure_rate_12345.coverage).toMatchObject({ pending: 2, not_recorded: 1 })
     expect(early.ontime_closure_rate_12345.value).toBeNull()
+  })
+})
+
+describe('the indicator set, second part (issue 8): times, arrivals, replies, returns, repeats, linkage', () => {
+  const qw = (asOfIso = ASW) => `from=${DW}&to=${DW}&${asOf(asOfIso)}`
+  const cov = (m: MetricValue) => m.coverage && { measured: m.coverage.measured, not_recorded: m.coverage.not_recorded, pending: m.coverage.pending }
+
+  it('110 stage times: mean seconds with the seconds and the calls behind them', async () => {
+    const m = (await overview(qw())).metrics
+    // answer: A 30 + B 60 + C 20 + D 10 + F 5 + H 30 + I 10 + K 30 + BACK 20 = 215 s over 9; E not recorded (closed, no answer time); G pending
+    expect(parts(m.answer_time_110)).toEqual([215, 9])
+    expect(cov(m.answer_time_110)).toEqual({ measured: 9, not_recorded: 1, pending: 1 })
+    expect(m.answer_time_110).toMatchObject({ unit: 'seconds', value: 215 / 9, platform: '110' })
+    // answer→dispatch, calls police were sent to: A 90 + B 120 + C 280 + D 50 + H 90 + K 30 = 660 s over 6; E not recorded
+    expect(parts(m.dispatch_time_110)).toEqual([660, 6])
+    expect(cov(m.dispatch_time_110)).toEqual({ measured: 6, not_recorded: 1, pending: 0 })
+    // dispatch→arrive: A 240 + B 720 + C 1500 + E 180 + K 180 = 2820 s over 5; H not recorded (closed, no arrival); D pending (open)
+    expect(parts(m.arrive_time_110)).toEqual([2820, 5])
+    expect(cov(m.arrive_time_110)).toEqual({ measured: 5, not_recorded: 1, pending: 1 })
+    expect(m.arrive_time_110.value).toBe(564)
+    // arrive→close: A 3600 + B 1800 + C 3600 + E 1500 = 10500 s over 4; K pending (handling)
+    expect(parts(m.close_time_110)).toEqual([10500, 4])
+    expect(cov(m.close_time_110)).toEqual({ measured: 4, not_recorded: 0, pending: 1 })
+    expect(m.close_time_110.formula).toMatch(/arrived_at → closed_at/)
+  })
+
+  it('110 on-time arrival against the limit of the place\'s area class, judged as of', async () => {
+    const m = (await overview(qw())).metrics
+    // on time: A (4 ≤ 5, urban), C (25 ≤ 30, rural), E, K (3 ≤ 5); late: B (12 > 10, suburban), D (open past 12:06); H not recorded
+    expect(parts(m.ontime_arrival_rate_110)).toEqual([4, 6])
+    expect(cov(m.ontime_arrival_rate_110)).toEqual({ measured: 6, not_recorded: 1, pending: 0 })
+    expect(m.ontime_arrival_rate_110.formula).toContain('城区 5、近郊 10、农村 30 分钟')
+    // at 12:03, D's 5 minutes have not passed: pending
+    const early = (await overview(qw(at(`${DW}T12:03`)))).metrics
+    expect(parts(early.ontime_arrival_rate_110)).toEqual([4, 5])
+    expect(early.ontime_arrival_rate_110.coverage?.pending).toBe(1)
+    // the area classes and limits are settings: all urban at 5 minutes makes C late as well
+    const w = parseWindow({ from: DW, to: DW })
+    const urban = new MetricsQueries(app.db, { responseLimit12345Min: 1440, responseLimit110Min: 30, areaClasses: { 410102: 'urban', 410122: 'urban', 410185: 'urban' } })
+    expect(parts((await urban.overview(w, 'day', undefined, Date.parse(ASW))).metrics.ontime_arrival_rate_110)).toEqual([3, 6])
+    // a street/town code wins over its county; unlisted places are rural (B's county unlisted: 12 ≤ 30)
+    const towns = new MetricsQueries(app.db, { responseLimit12345Min: 1440, responseLimit110Min: 30, arriveLimitRuralMin: 15, areaClasses: { 410102: 'urban' } })
+    expect(parts((await towns.overview(w, 'day', undefined, Date.parse(ASW))).metrics.ontime_arrival_rate_110)).toEqual([4, 6]) // C late (25 > 15), B on time
+  })
+
+  it('12345 reply time and on-time reply against due_at', async () => {
+    const m = (await overview(qw())).metrics
+    // replied: G1 7200 + G2 86400 + G5 300 + G7 10800 + IN2 10200 = 114900 s over 5; G4 not recorded (closed, no reply time);
+    // pending G3 G6 IN3; IN handed over, not judged
+    expect(parts(m.reply_time_12345)).toEqual([114900, 5])
+    expect(cov(m.reply_time_12345)).toEqual({ measured: 5, not_recorded: 1, pending: 3 })
+    expect(m.reply_time_12345.value).toBe(22980)
+    // with due_at: on time G1 G7; late G2 (replied after due), G3 (open past due); G4 not recorded; G6 pending
+    expect(parts(m.ontime_reply_rate_12345)).toEqual([2, 4])
+    expect(cov(m.ontime_reply_rate_12345)).toEqual({ measured: 4, not_recorded: 1, pending: 1 })
+    expect(m.ontime_reply_rate_12345.value).toBe(0.5)
+  })
+
+  it('returns, re-handling and repeat callers', async () => {
+    const m = (await overview(qw())).metrics
+    // dispatched: G1 G2 G3 G4 G6 G7; returned: G1 (G3's return precedes its receipt, G4's comes after ASW)
+    expect(parts(m.return_rate_12345)).toEqual([1, 6])
+    // answered: G1 G2 G4 G5 G7 IN2; re-dispatched after an answer or callback: G2 (G1's re-dispatch came before its reply)
+    expect(parts(m.rehandle_rate_12345)).toEqual([1, 6])
+    // callers: G2 (wrote 29 days before) and G3 (G1's caller) repeat; G6's earlier order is 40 days back; G5 has no number
+    expect(parts(m.repeat_appeal_rate_12345)).toEqual([2, 9])
+    expect(cov(m.repeat_appeal_rate_12345)).toEqual({ measured: 9, not_recorded: 1, pending: 0 })
+    // 110, 24 h: D and E (A's caller), C (23 h after an earlier call); G's earlier call is 49 h back; F has no number
+    expect(parts(m.repeat_alarm_rate_110)).toEqual([3, 10])
+    expect(cov(m.repeat_alarm_rate_110)).toEqual({ measured: 10, not_recorded: 1, pending: 0 })
+    // later, G4's return has happened
+    expect(parts((await overview(qw(ASW_LATER))).metrics.return_rate_12345)).toEqual([2, 6])
+    // the spans are settings: 12345 within 28 days leaves G2 out; 110 within 2 days takes G in
+    const w = parseWindow({ from: DW, to: DW })
+    const short = new MetricsQueries(app.db, { responseLimit12345Min: 1440, responseLimit110Min: 30, repeatSpan12345Hours: 28 * 24, repeatSpan110Hours: 49 })
+    const sm = (await short.overview(w, 'day', undefined, Date.parse(ASW))).metrics
+    expect([parts(sm.repeat_appeal_rate_12345), parts(sm.repeat_alarm_rate_110)]).toEqual([[1, 9], [4, 10]])
+  })
+
+  it('linkage: bounce rate, closed loop and transfer→sign time by sending platform; 110 backflow', async () => {
+    const m = (await overview(qw())).metrics
+    // sent by 12345: EV-2 (a bounce: IN came from 110), EV-7; by 110: EV-1 EV-3 EV-4 EV-5
+    expect([parts(m.bounce_rate_12345), parts(m.bounce_rate_110), parts(m.bounce_rate)]).toEqual([[1, 2], [0, 4], [1, 6]])
+    // closed loop: EV-3 (IN2 replied) and EV-2 (BACK replied) fed back; EV-1 (IN sent it back) and EV-5 (IN3 open) not yet;
+    // EV-4 (no counterpart) and EV-7 (counterpart never received) not recorded
+    expect([parts(m.closed_loop_rate_110), parts(m.closed_loop_rate_12345), parts(m.closed_loop_rate)]).toEqual([[1, 3], [1, 1], [2, 4]])
+    expect(cov(m.closed_loop_rate)).toEqual({ measured: 4, not_recorded: 2, pending: 0 })
+    expect(m.closed_loop_rate_110.value).toBeNull() // coverage 3/4 is under 0.8
+    // transfer→sign: EV-1 600 s (IN accepted at 17:15), EV-3 120 s, EV-2 20 s; EV-5 pending; EV-4, EV-7 not recorded
+    expect([parts(m.transfer_sign_time_110), parts(m.transfer_sign_time_12345), parts(m.transfer_sign_time)]).toEqual([[720, 2], [20, 1], [740, 3]])
+    expect(cov(m.transfer_sign_time)).toEqual({ measured: 3, not_recorded: 2, pending: 1 })
+    // 回流: of EV-1 EV-3 EV-5 (EV-4 names no counterpart), EV-1 came back (EV-2); EV-5 comes back only after ASW (EV-6)
+    expect(parts(m.backflow_rate_110)).toEqual([1, 3])
+    expect(cov(m.backflow_rate_110)).toEqual({ measured: 3, not_recorded: 1, pending: 0 })
+    expect(parts((await overview(qw(ASW_LATER))).metrics.backflow_rate_110)).toEqual([2, 3])
+    // call→handover: EV-1 300 s after J-I's call at 17:00; EV-3 EV-4 EV-5 come from calls never received
+    expect(parts(m.handover_time_110)).toEqual([300, 1])
+    expect(cov(m.handover_time_110)).toEqual({ measured: 1, not_recorded: 3, pending: 0 })
+    // platform= keeps the sender's events only
+    const only110 = (await overview(`${qw()}&platform=110`)).metrics
+    expect([parts(only110.closed_loop_rate), parts(only110.transfer_sign_time)]).toEqual([[1, 3], [720, 2]])
+  })
+
+  it('every new metric adds up over regions and over any dimension', async () => {
+    const o = (await overview(qw())).metrics
+    const r = await byRegion(qw())
+    const rows = (dim: string) => getJson(app, `/api/metrics/breakdown?dim=${dim}&${qw()}`).then((x) => Breakdown.parse(x.body).rows)
+    for (const groups of [r.regions, await rows('county'), await rows('unit'), await rows('channel')]) {
+      for (const [id, total] of Object.entries(o)) {
+        const sum = (f: (m: MetricValue) => number | null | undefined) => groups.reduce((n, g) => n + (f(g.metrics[id]) ?? 0), 0)
+        expect(sum((m) => m.numerator), id).toBe(total.numerator)
+        if (total.denominator !== null) expect(sum((m) => m.denominator), id).toBe(total.denominator)
+        if (total.coverage) expect([sum((m) => m.coverage?.not_recorded), sum((m) => m.coverage?.pending)], id).toEqual([total.coverage.not_recorded, total.coverage.pending])
+      }
+    }
   })
 })
 
@@ -391,6 +592,14 @@ describe('definition decisions (issue 5 C)', () => {
     expect(() => loadConfig({ METRICS_MIN_COVERAGE: '1.5' })).toThrow(/METRICS_MIN_COVERAGE/)
     expect(loadConfig({ RESPONSE_EXCLUDE_110_KINDS: 'none' }).RESPONSE_EXCLUDE_110_KINDS).toEqual([])
     expect(loadConfig({}).RESPONSE_EXCLUDE_110_KINDS).toEqual(['non_police', 'invalid_alarm', 'consult_only'])
+    // area classes: county or street/town codes, one of three classes; unset, Zhengzhou's
+    expect(loadConfig({}).ARRIVE_AREA_CLASSES).toEqual(DEFAULT_AREA_CLASSES)
+    expect(loadConfig({ ARRIVE_AREA_CLASSES: '{"410102": "urban", "410122101": "rural"}' }).ARRIVE_AREA_CLASSES).toEqual({ 410102: 'urban', 410122101: 'rural' })
+    expect(() => loadConfig({ ARRIVE_AREA_CLASSES: '{"410102": "downtown"}' })).toThrow(/ARRIVE_AREA_CLASSES/)
+    expect(() => loadConfig({ ARRIVE_AREA_CLASSES: '{"4101": "urban"}' })).toThrow(/ARRIVE_AREA_CLASSES.*county/)
+    expect(() => loadConfig({ REPEAT_SPAN_110_HOURS: '0' })).toThrow(/REPEAT_SPAN_110_HOURS/)
+    // a target reads "higher is better": refused on a duration
+    expect(() => loadConfig({ METRIC_TARGETS: '{"arrive_time_110": {"target": 300}}' })).toThrow(/targets on durations are not supported yet: arrive_time_110/)
   })
 
   it('judged as of: the answer names as_of, the same as_of gives the same answer, a later one may differ', async () => {
@@ -543,7 +752,9 @@ describe('evaluator and analyst endpoints', () => {
     for (const m of d.metrics) for (const p of m.policies) expect(policyIds.has(p), `${m.id}: ${p}`).toBe(true)
     expect(d.policies.find((p) => p.id === 'response_scope_110')?.setting).toBe('RESPONSE_EXCLUDE_110_KINDS')
     expect(d.policies.find((p) => p.id === 'coverage')?.setting).toBe('METRICS_MIN_COVERAGE')
-    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8, SIGN_LIMIT_12345_MIN: 1440, SIGN_LIMIT_EMERGENCY_MIN: 15 })
+    expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8, SIGN_LIMIT_12345_MIN: 1440, SIGN_LIMIT_EMERGENCY_MIN: 15,
+      ARRIVE_LIMIT_URBAN_MIN: 5, ARRIVE_LIMIT_SUBURBAN_MIN: 10, ARRIVE_LIMIT_RURAL_MIN: 30, ARRIVE_AREA_CLASSES: DEFAULT_AREA_CLASSES,
+      REPEAT_SPAN_12345_HOURS: 720, REPEAT_SPAN_110_HOURS: 24 })
   })
 
   it('traces a matter across both platforms through its transfers', async () => {

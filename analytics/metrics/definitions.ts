@@ -8,7 +8,8 @@ export interface MetricDef {
   id: string
   label: string // Chinese first; metrics over both platforms get （两平台合计） when shown
   label_en: string
-  unit: 'count' | 'ratio'
+  /** seconds: a mean duration, numerator the summed whole seconds (`sum`), denominator the intervals measured. */
+  unit: 'count' | 'ratio' | 'seconds'
   /** Whose records (or, for events, which sending platform) the metric counts. */
   platform: Scope
   /** Source table: record metrics count records received in the window, event metrics count events occurring in it. */
@@ -19,6 +20,8 @@ export interface MetricDef {
   den?: string
   /** Count distinct values of this SQL expression among the rows matching `num`, instead of rows. */
   distinct?: string
+  /** Durations: sum this SQL expression (whole seconds) over the rows matching `num`, instead of counting them. */
+  sum?: string
   /** Rates that need timestamps: records left out for lack of one, and records not decided yet. */
   coverage?: { not_recorded: string; pending: string }
   formula: string
@@ -38,6 +41,54 @@ export interface MetricParams {
   signLimitEmergencyMin?: number
   /** Targets and warning thresholds per metric id (METRIC_TARGETS): configuration, never official. */
   targets?: Record<string, { target: number; warn?: number }>
+  /** 110 arrival limits from dispatch, minutes, per area class (ARRIVE_LIMIT_URBAN_MIN, …_SUBURBAN_MIN, …_RURAL_MIN). */
+  arriveLimitUrbanMin?: number
+  arriveLimitSuburbanMin?: number
+  arriveLimitRuralMin?: number
+  /** Area class of a county (6-digit) or street/town (9-digit) code (ARRIVE_AREA_CLASSES); unmapped places are rural. */
+  areaClasses?: Record<string, AreaClass>
+  /** Repeat spans, hours: an earlier record of the same caller on the same platform within it makes a repeat (REPEAT_SPAN_12345_HOURS, REPEAT_SPAN_110_HOURS). */
+  repeatSpan12345Hours?: number
+  repeatSpan110Hours?: number
+}
+
+export const AREA_CLASSES = ['urban', 'suburban', 'rural'] as const
+export type AreaClass = (typeof AREA_CLASSES)[number]
+/**
+ * 110 on-scene limits from dispatch (domain notes: urban 5 min, suburban 10 min, rural "as soon as
+ * possible"; the rural 30 min is this product's default, a setting, not an official figure).
+ */
+export const DEFAULT_ARRIVE_LIMIT_MIN: Record<AreaClass, number> = { urban: 5, suburban: 10, rural: 30 }
+/**
+ * Zhengzhou by county (the record carries no area class): the five central districts urban; 上街区,
+ * 中牟县 and the three functional zones suburban; the five county-level cities rural. A street/town
+ * code in ARRIVE_AREA_CLASSES overrides its county; a place in neither is rural.
+ */
+export const DEFAULT_AREA_CLASSES: Record<string, AreaClass> = {
+  410102: 'urban', 410103: 'urban', 410104: 'urban', 410105: 'urban', 410108: 'urban',
+  410106: 'suburban', 410122: 'suburban', 410171: 'suburban', 410172: 'suburban', 410173: 'suburban',
+  410181: 'rural', 410182: 'rural', 410183: 'rural', 410184: 'rural', 410185: 'rural',
+}
+/** Repeat spans: 12345 30 days (a matter appealed again within a month), 110 24 hours (the same caller alarming again within a day). */
+export const DEFAULT_REPEAT_SPAN_12345_HOURS = 30 * 24
+export const DEFAULT_REPEAT_SPAN_110_HOURS = 24
+const arriveLimits = (p: MetricParams): Record<AreaClass, number> => ({
+  urban: Math.trunc(p.arriveLimitUrbanMin ?? DEFAULT_ARRIVE_LIMIT_MIN.urban),
+  suburban: Math.trunc(p.arriveLimitSuburbanMin ?? DEFAULT_ARRIVE_LIMIT_MIN.suburban),
+  rural: Math.trunc(p.arriveLimitRuralMin ?? DEFAULT_ARRIVE_LIMIT_MIN.rural),
+})
+export const repeatSpans = (p: MetricParams) => ({
+  h12345: Math.trunc(p.repeatSpan12345Hours ?? DEFAULT_REPEAT_SPAN_12345_HOURS), h110: Math.trunc(p.repeatSpan110Hours ?? DEFAULT_REPEAT_SPAN_110_HOURS),
+})
+/** The area-class rule as SQL over a record row: town code first, then county code, else rural. */
+function areaClassSql(p: MetricParams): string {
+  const map = p.areaClasses ?? DEFAULT_AREA_CLASSES
+  // Codes and classes were validated (digits; one of AREA_CLASSES); only digits survive here anyway.
+  const codes = (len: number, c: AreaClass) => Object.entries(map).filter(([k, v]) => k.length === len && v === c).map(([k]) => `'${k.replace(/\D/g, '')}'`)
+  const arms: string[] = []
+  for (const [col, len] of [['town_code', 9], ['county_code', 6]] as const)
+    for (const c of AREA_CLASSES) { const xs = codes(len, c); if (xs.length) arms.push(`${col} IN (${xs.join(', ')}), '${c}'`) }
+  return arms.length ? `multiIf(${arms.join(', ')}, 'rural')` : `'rural'`
 }
 
 export const DEFAULT_EXCLUDE_110_KINDS = ['non_police', 'invalid_alarm', 'consult_only']
@@ -92,6 +143,32 @@ export function policies(p: MetricParams): { id: string; text: string; setting: 
       text: '分流：非警务警情已转出到 12345（状态 transferred_out） (diverted: a non-police incident handed to 12345, status transferred_out)' },
     { id: 'direct_answer', setting: null,
       text: '直接答复：12345 工单未派单（无 dispatched_at）即已答复或办结；既未派单也未答复办结的尚未定，不进分母；已转出到 110 的不评判 (a direct answer: a 12345 order replied to or closed without being dispatched; orders neither dispatched nor answered yet are undecided and left out; orders handed to 110 are not judged)' },
+    { id: 'durations', setting: null,
+      text: '用时 = 终点时刻 − 起点时刻，取整秒（不足一秒舍去）；报告平均用时 = 总秒数 / 计入件数，两者都给出；起点或终点缺失、或终点早于起点的算“未记录”，不进分母；尚未到终点的在办记录算“待定”，不进分母；中位数不能按区相加，故不报告 (a duration is end − start in whole seconds, truncated; the mean = total seconds / intervals measured, both given; a missing stamp, or an end before its start, is not recorded and left out; records still open before the end are pending and left out; a median cannot add up over regions, so none is reported)' },
+    { id: 'police_times_110', setting: null,
+      text: '110 各段用时：接警用时 = 报警 received_at → 接警 accepted_at（每个警单）；接警→派警 = accepted_at → dispatched_at（仅已派警或已到场的警单）；派警→到场 = dispatched_at → arrived_at（已派警的警单，含已转出的：出警已发生）；到场→结警 = arrived_at → closed_at（已到场且未转出的警单） (110 stage times: answer = call received_at → answered accepted_at, every call; answer→dispatch = accepted_at → dispatched_at, calls police were sent to; dispatch→arrive = dispatched_at → arrived_at, dispatched calls, handed-over ones included; arrive→close = arrived_at → closed_at, attended calls not handed over)' },
+    { id: 'arrive_clock', setting: 'ARRIVE_AREA_CLASSES, ARRIVE_LIMIT_URBAN_MIN, ARRIVE_LIMIT_SUBURBAN_MIN, ARRIVE_LIMIT_RURAL_MIN',
+      text: `110 按时到场：自派警 dispatched_at 起，城区 ${arriveLimits(p).urban} 分钟、近郊 ${arriveLimits(p).suburban} 分钟、农村 ${arriveLimits(p).rural} 分钟内到场 arrived_at 为按时（农村原文为“尽快”，${arriveLimits(p).rural} 分钟是本系统的可配置默认值，非官方）；记录不带区域类别，按规则定：街道/乡镇代码在 ARRIVE_AREA_CLASSES 中的按其类别，否则按区县代码，都不在的算农村；默认郑州五个中心城区为城区，上街区、中牟县和三个功能区为近郊，五个县级市为农村；未到场且已往后推进（办理/答复/结警）的算“未记录”，未到场未推进且截至 as_of 已超时的算超时，未超时的算“待定” (110 on-time arrival: on scene within the limit of the place's class from dispatch — urban, suburban, rural; the texts say "as soon as possible" for rural, its limit is this product's configurable default, not official; records carry no class, so: a street/town code listed in ARRIVE_AREA_CLASSES gives its class, else the county code, else rural; by default Zhengzhou's five central districts are urban, 上街区, 中牟县 and the three zones suburban, the five county-level cities rural; no arrival but moved on = not recorded; no arrival, still open, past the limit as of as_of = late; within it = pending)` },
+    { id: 'reply_clock_12345', setting: null,
+      text: '12345 答复用时 = 受理 received_at → 答复 replied_at（含直接答复；已转出到 110 的不评判）；按时答复以记录的办结时限 due_at 为准（记录不带单独的答复时限）：replied_at 不晚于 due_at 为按时；无 due_at 的不评判；已办结、已答复（状态）或已回访却无答复时间的算“未记录”；未答复且截至 as_of 已过 due_at 的算超时，未过的算“待定” (12345 reply time = received_at → replied_at, direct answers included, orders handed to 110 not judged; on-time reply is judged against the record\'s due_at, the only deadline a record carries: replied at or before it is on time; no due_at = not judged; closed, replied by status or called back without replied_at = not recorded; unreplied past due_at as of as_of = late; before it = pending)' },
+    { id: 'record_events', setting: null,
+      text: '记录的事件（退回、重新派单、答复、办结、回访）只计发生在记录受理时刻之后、as_of 之前（含）的 (a record\'s events — returns, re-dispatches, replies, closures, callbacks — count only at or after the record\'s received_at and at or before as_of)' },
+    { id: 'returns_12345', setting: null,
+      text: '退回率：已派单的 12345 工单（含之后转出的）中至少有一次退回事件 returned 的占比 (return rate: of 12345 orders dispatched to a unit, handed-over ones included, those with at least one returned event)' },
+    { id: 'rehandle_12345', setting: null,
+      text: '重办：已答复或办结的 12345 工单，在一次答复、办结或回访事件之后又有重新派单事件 redispatched（如回访不满意重办）；退回后的改派发生在答复之前，不算重办；已转出到 110 的不评判 (re-handled: a 12345 order replied to or closed that got a redispatched event after an earlier replied, closed or callback event — e.g. re-handled after an unsatisfied callback; a re-dispatch after a return comes before any answer and is not re-handling; orders handed to 110 are not judged)' },
+    { id: 'repeat_callers', setting: 'REPEAT_SPAN_12345_HOURS, REPEAT_SPAN_110_HOURS',
+      text: `重复诉求/重复报警：同一平台上同一来电人（caller_key，号码的密钥哈希）在此前 ${repeatSpans(p).h12345} 小时（12345）/ ${repeatSpans(p).h110} 小时（110）内已有记录（任意区县、任意类别，含窗口之前的；同一时刻的按来源编号先后），本记录即为重复；无来电号码的算“未记录”，不进分母 (a repeat: the same caller — caller_key, a keyed hash of the number — already had a record on the same platform within the span before this one: 12345 ${repeatSpans(p).h12345} h, 110 ${repeatSpans(p).h110} h; any county or category, before the window too; records at the same instant are ordered by source id; records without a caller number are not recorded and left out)` },
+    { id: 'transfer_counterpart', setting: null,
+      text: '联动指标按转办事件所指的对方记录（to_platform, counterpart_id）判断：转办→签收用时 = 转办时刻 at → 对方记录受理 accepted_at（接收平台签收转来的工单）；对方记录未收到或未指明的算“未记录”；对方记录已往后推进却无受理时间、或受理早于转办的也算“未记录”；对方尚未受理的算“待定” (linkage metrics follow the transfer\'s counterpart record: transfer→sign time = the transfer\'s at → the counterpart\'s accepted_at, the receiving platform signing for the order; a counterpart not received or not named is not recorded; one moved on without accepted_at, or accepted before the transfer, is not recorded too; one not accepted yet is pending)' },
+    { id: 'closed_loop', setting: null,
+      text: '闭环：转办事件的对方记录截至 as_of 已反馈结果（答复 replied_at，无则办结 closed_at）；对方尚未反馈的进分母、不进分子；对方记录未收到或未指明、或已办结/答复（状态）却无时间的算“未记录”，不进分母 (closed loop: the transfer\'s counterpart record fed a result back by as_of — replied_at, else closed_at; counterparts without a result yet count in the denominator only; a counterpart not received or not named, or closed or replied by status without a time, is not recorded and left out)' },
+    { id: 'handover_clock', setting: null,
+      text: '接警→移交用时：110 转 12345 的每个转办事件，自其发出警单的受理时刻 received_at 起算；发出警单未收到、或转办早于受理的算“未记录” (call→handover time: each 110→12345 transfer, from its sending call\'s received_at; a sending call not received, or a transfer before it, is not recorded)' },
+    { id: 'bounce_rate', setting: null,
+      text: '来回转办率 = 来回转办的转办事件 / 转办事件，按发出平台 (bounce rate = bounce transfers / transfers, by the sending platform)' },
+    { id: 'return_to_110', setting: null,
+      text: '回流：110 分流到 12345 的转办，其 12345 对方记录此后（截至 as_of）又转回 110；未指明对方记录的转办无法追踪，算“未记录” (回流: a 110 transfer to 12345 whose 12345 counterpart later — by as_of — sent a transfer to 110; transfers naming no counterpart cannot be followed and are not recorded)' },
     { id: 'platform_filter', setting: null,
       text: 'platform= 同时筛选记录（按记录平台）与事件（按发出平台） (platform= filters records by their platform and events by the sending platform)' },
     { id: 'regions', setting: null,
@@ -194,7 +271,87 @@ export function recordDerived(p: MetricParams): string {
   if(platform = '110', received_at, dispatched_at)
     + toIntervalMinute(if(platform = '110', ${Math.trunc(p.responseLimit110Min)}, ${Math.trunc(p.responseLimit12345Min)})) AS resp_deadline,
   (${IN_SCOPE} AND if(platform = '110', NOT ${noPolice}, dispatched_at IS NOT NULL)) AS resp_judged,
-  (status IN ('handling', 'replied', 'closed') OR replied_at IS NOT NULL OR closed_at IS NOT NULL OR callback_at IS NOT NULL) AS moved_on`
+  (status IN ('handling', 'replied', 'closed') OR replied_at IS NOT NULL OR closed_at IS NOT NULL OR callback_at IS NOT NULL) AS moved_on,
+  ${areaClassSql(p)} AS area_class,
+  dispatched_at + toIntervalMinute(multiIf(area_class = 'urban', ${arriveLimits(p).urban}, area_class = 'suburban', ${arriveLimits(p).suburban}, ${arriveLimits(p).rural})) AS arrive_deadline`
+}
+
+/** Whole seconds from `a` to `b` (both DateTime64), truncated: the unit every duration metric sums. */
+export const seconds = (a: string, b: string) => `intDiv(toUnixTimestamp64Milli(${b}) - toUnixTimestamp64Milli(${a}), 1000)`
+
+// A record's events that count for it (policy record_events): at or after its receipt, at or before as_of.
+const RECORD_EVENT_TYPES = "('returned', 'redispatched', 'replied', 'closed', 'callback')"
+const ANSWER_EVENT = "type IN ('replied', 'closed', 'callback')"
+
+/**
+ * Records received in [{from}, {to}) matching `where` (on records' own columns), read FINAL, with the
+ * derived columns and, per record, what its events and its caller's earlier records say: has_return (a
+ * returned event), has_rehandle (a redispatched event after an earlier reply, closure or callback
+ * event) and is_repeat (the same caller_key on the same platform within the repeat span before it, the
+ * span's earliest start being {rep_from}). Records no fact names get 0. Published as records_source_sql.
+ */
+export function recordsSource(p: MetricParams, where = '1'): string {
+  const sp = repeatSpans(p)
+  // (the records of the window, read again for the joins; every version of a key lives in one month)
+  const windowKeys = `SELECT platform AS wp, source_id AS wid, received_at AS wr FROM records FINAL WHERE ${windowFinal('received_at')}`
+  // (join_use_nulls is on: a record no fact names gets NULLs, turned into 0 here)
+  return `(SELECT *, ifNull(rf_return, 0) AS has_return, ifNull(rf_rehandle, 0) AS has_rehandle, ifNull(rr_repeat, 0) AS is_repeat, ${recordDerived(p)}
+    FROM (SELECT * FROM records FINAL WHERE ${windowFinal('received_at')} AND (${where})) AS rw
+    LEFT JOIN (SELECT e.platform AS rf_platform, e.record_id AS rf_record,
+                 countIf(e.type = 'returned') > 0 AS rf_return,
+                 countIf(e.type = 'redispatched') > 0 AND countIf(e.${ANSWER_EVENT}) > 0
+                   AND maxIf(e.at, e.type = 'redispatched') > minIf(e.at, e.${ANSWER_EVENT}) AS rf_rehandle
+               FROM (SELECT platform, record_id, type, at FROM events FINAL
+                     WHERE toYYYYMM(at) >= toYYYYMM({from:DateTime64(3, 'Asia/Shanghai')}) AND identity(at) <= ${AS_OF} AND type IN ${RECORD_EVENT_TYPES}) AS e
+               INNER JOIN (${windowKeys}) AS w ON w.wp = e.platform AND w.wid = e.record_id
+               WHERE e.at >= w.wr
+               GROUP BY rf_platform, rf_record) AS rf
+      ON rf.rf_platform = rw.platform AND rf.rf_record = rw.source_id
+    LEFT JOIN (SELECT platform AS rr_platform, source_id AS rr_record, toUInt8(1) AS rr_repeat
+               FROM (SELECT platform, source_id, received_at,
+                       lagInFrame(toNullable(received_at), 1) OVER (PARTITION BY platform, caller_key ORDER BY received_at, source_id
+                         ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_at
+                     FROM records FINAL
+                     WHERE ${windowFinal('received_at', 'rep_from', 'to')} AND caller_key != ''
+                       AND (platform, caller_key) IN (SELECT platform, caller_key FROM records
+                         WHERE ${windowMonths('received_at')} AND caller_key != ''))
+               WHERE received_at >= {from:DateTime64(3, 'Asia/Shanghai')} AND prev_at IS NOT NULL
+                 AND toUnixTimestamp64Milli(received_at) - toUnixTimestamp64Milli(prev_at) <= if(platform = '110', ${sp.h110 * 3_600_000}, ${sp.h12345 * 3_600_000})) AS rr
+      ON rr.rr_platform = rw.platform AND rr.rr_record = rw.source_id)`
+}
+
+/**
+ * The events the metrics read: eventsInWindow() and, for a transfer, what its counterpart record (the
+ * record it names on the receiving platform) says — cp_found, cp_accepted_at (the receiving platform
+ * signing for it), cp_fed_back_at (its reply, else its closure), cp_answered (replied or closed by
+ * status), cp_moved_on (past receipt) — came_back: a 110→12345 transfer whose 12345 counterpart
+ * later, by as_of, sent a transfer to 110 (回流) — and, for a 110 transfer, sr_received_at: when its
+ * sending record (the call) was received. Published as events_source_sql. (The bounce job and the
+ * detectors read eventsInWindow() itself, without these joins.)
+ */
+export function metricEventsSource(): string {
+  const windowTransfers = (extra: string) => `SELECT to_platform, counterpart_id FROM events
+                   WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND counterpart_id != ''${extra}`
+  // (join_use_nulls is on: a counterpart not found gives NULLs, turned into 0 here)
+  return `(SELECT ev.*, ifNull(cp.cp_found, 0) AS cp_found, cp.cp_accepted_at AS cp_accepted_at, cp.cp_fed_back_at AS cp_fed_back_at,
+      ifNull(cp.cp_answered, 0) AS cp_answered, ifNull(cp.cp_moved_on, 0) AS cp_moved_on, arrayExists(x -> x > ev.at, ifNull(bk.bk_ats, [])) AS came_back,
+      sr.sr_received_at AS sr_received_at
+    FROM ${eventsInWindow()} AS ev
+    LEFT JOIN (SELECT platform AS sr_platform, source_id AS sr_id, received_at AS sr_received_at FROM records FINAL
+               WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
+                 WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND platform = '110')) AS sr
+      ON sr.sr_platform = ev.platform AND sr.sr_id = ev.record_id
+    LEFT JOIN (SELECT platform AS cp_platform, source_id AS cp_id, toUInt8(1) AS cp_found, accepted_at AS cp_accepted_at,
+                 coalesce(replied_at, closed_at) AS cp_fed_back_at, status IN ('replied', 'closed') AS cp_answered,
+                 (status != 'received' OR dispatched_at IS NOT NULL OR signed_at IS NOT NULL OR first_response_at IS NOT NULL OR arrived_at IS NOT NULL
+                   OR replied_at IS NOT NULL OR closed_at IS NOT NULL OR callback_at IS NOT NULL) AS cp_moved_on
+               FROM records FINAL WHERE (platform, source_id) IN (${windowTransfers('')})) AS cp
+      ON cp.cp_platform = ev.to_platform AND cp.cp_id = ev.counterpart_id
+    LEFT JOIN (SELECT '12345' AS bk_platform, record_id AS bk_record, groupArray(at) AS bk_ats FROM events FINAL
+               WHERE ${TRANSFER_OUT} AND platform = '12345' AND to_platform = '110' AND identity(at) <= ${AS_OF}
+                 AND record_id IN (SELECT counterpart_id FROM (${windowTransfers(" AND from_platform = '110'")}))
+               GROUP BY record_id) AS bk
+      ON bk.bk_platform = ev.to_platform AND bk.bk_record = ev.counterpart_id)`
 }
 
 // Response outcome of a judged record (see policy missing_not_late). resp_deadline is NULL only for
@@ -290,6 +447,130 @@ export function metricDefs(p: MetricParams): MetricDef[] {
       num: `platform = '110' AND kind = 'non_police' AND status = 'transferred_out'`, den: `platform = '110' AND kind = 'non_police'`,
       formula: '已分流到 12345 的非警务警情数 / 非警务警情数 (non-police incidents handed to 12345 / non-police incidents)',
       policies: ['window', 'per_platform', 'non_police', 'diversion', 'platform_filter', 'regions'] },
+    ...durations110(p),
+    ...replies12345(),
+    { id: 'return_rate_12345', label: '12345 退回率', label_en: '12345 return rate', unit: 'ratio', platform: '12345', source: 'records',
+      num: `platform = '12345' AND dispatched_at IS NOT NULL AND has_return`, den: `platform = '12345' AND dispatched_at IS NOT NULL`,
+      formula: '已派单且至少有一次退回事件的工单数 / 已派单工单数 (orders dispatched to a unit with at least one returned event / orders dispatched to a unit)',
+      policies: ['window', 'per_platform', 'returns_12345', 'record_events', 'as_of', 'platform_filter', 'regions'] },
+    { id: 'rehandle_rate_12345', label: '12345 重办率', label_en: '12345 re-handling rate', unit: 'ratio', platform: '12345', source: 'records',
+      num: `platform = '12345' AND ${IN_SCOPE} AND ${ANSWERED} AND has_rehandle`, den: `platform = '12345' AND ${IN_SCOPE} AND ${ANSWERED}`,
+      formula: '答复、办结或回访之后又被重新派单的工单数 / 已答复或办结的工单数 (orders re-dispatched after an earlier reply, closure or callback event / orders replied to or closed)',
+      policies: ['window', 'per_platform', 'rehandle_12345', 'record_events', 'as_of', 'platform_filter', 'regions'] },
+    ...(['12345', '110'] as const).map((pl): MetricDef => {
+      const sp = repeatSpans(p)
+      const base = `platform = '${pl}' AND caller_key != ''`
+      return pl === '12345'
+        ? { id: 'repeat_appeal_rate_12345', label: '12345 重复诉求率', label_en: '12345 repeat-appeal rate', unit: 'ratio', platform: '12345', source: 'records',
+            num: `${base} AND is_repeat`, den: base, coverage: { not_recorded: `platform = '12345' AND caller_key = ''`, pending: '0' },
+            formula: `同一来电人 ${sp.h12345} 小时内再次来电的工单数 / 有来电号码的工单数 (orders whose caller had another 12345 order within the previous ${sp.h12345} h / orders with a caller number)`,
+            policies: ['window', 'per_platform', 'repeat_callers', 'coverage', 'platform_filter', 'regions'] }
+        : { id: 'repeat_alarm_rate_110', label: '110 重复报警率', label_en: '110 repeat-alarm rate', unit: 'ratio', platform: '110', source: 'records',
+            num: `${base} AND is_repeat`, den: base, coverage: { not_recorded: `platform = '110' AND caller_key = ''`, pending: '0' },
+            formula: `同一来电人 ${sp.h110} 小时内再次报警的警单数（分子即重复报警数） / 有来电号码的警单数 (calls whose caller had another 110 call within the previous ${sp.h110} h — the numerator is the count of repeat alarms / calls with a caller number)`,
+            policies: ['window', 'per_platform', 'repeat_callers', 'coverage', 'platform_filter', 'regions'] }
+    }),
+    ...SCOPES.flatMap(linkage),
+    { id: 'backflow_rate_110', label: '110 回流率', label_en: '110 backflow rate (diverted, came back to 110)', unit: 'ratio', platform: '110', source: 'events',
+      num: `${TRANSFER_OUT} AND from_platform = '110' AND to_platform = '12345' AND counterpart_id != '' AND came_back`,
+      den: `${TRANSFER_OUT} AND from_platform = '110' AND to_platform = '12345' AND counterpart_id != ''`,
+      coverage: { not_recorded: `${TRANSFER_OUT} AND from_platform = '110' AND to_platform = '12345' AND counterpart_id = ''`, pending: '0' },
+      formula: '110 转 12345 后其对方记录截至 as_of 又转回 110 的转办事件数 / 指明对方记录的 110 转 12345 转办事件数 (110→12345 transfers whose 12345 counterpart later sent a transfer to 110, by as_of / 110→12345 transfers naming their counterpart)',
+      policies: ['window', 'per_platform', 'transfer_once', 'return_to_110', 'coverage', 'as_of', 'platform_filter', 'regions'] },
+    { id: 'handover_time_110', label: '110 平均接警→移交 12345 用时', label_en: '110 mean call→handover to 12345 time', unit: 'seconds', platform: '110', source: 'events',
+      num: `${HANDOVER} AND sr_received_at IS NOT NULL AND at >= sr_received_at`, sum: seconds('sr_received_at', 'at'),
+      den: `${HANDOVER} AND sr_received_at IS NOT NULL AND at >= sr_received_at`,
+      coverage: { not_recorded: `${HANDOVER} AND (sr_received_at IS NULL OR at < sr_received_at)`, pending: '0' },
+      formula: '110 警单受理 received_at → 其转 12345 的转办时刻 at 总秒数 / 发出警单可查的 110 转 12345 转办事件数 (total seconds from the call\'s received_at to its transfer to 12345 / 110→12345 transfers whose sending call is stored)',
+      policies: ['window', 'per_platform', 'transfer_once', 'durations', 'handover_clock', 'coverage', 'platform_filter', 'regions'] },
+  ]
+}
+const HANDOVER = `${TRANSFER_OUT} AND platform = '110' AND to_platform = '12345'`
+
+// Outcome of a 110 arrival (policy arrive_clock): on scene (not before dispatch), or still to come.
+const DISPATCHED_110 = "platform = '110' AND dispatched_at IS NOT NULL"
+const ARRIVED_OK = 'arrived_at IS NOT NULL AND arrived_at >= dispatched_at'
+const ARRIVE_GONE = "(moved_on OR status = 'transferred_out')"
+const ARRIVE_NR = `${DISPATCHED_110} AND ((arrived_at IS NULL AND ${ARRIVE_GONE}) OR ifNull(arrived_at < dispatched_at, 0))`
+const PAST_RECEIPT = `(status != 'received' OR dispatched_at IS NOT NULL OR signed_at IS NOT NULL OR first_response_at IS NOT NULL OR arrived_at IS NOT NULL
+    OR replied_at IS NOT NULL OR closed_at IS NOT NULL OR callback_at IS NOT NULL)`
+
+function durations110(p: MetricParams): MetricDef[] {
+  const al = arriveLimits(p)
+  const pol = ['window', 'per_platform', 'durations', 'police_times_110', 'coverage', 'platform_filter', 'regions']
+  const POLICE_SENT = "platform = '110' AND (dispatched_at IS NOT NULL OR arrived_at IS NOT NULL)"
+  const ATTENDED = `platform = '110' AND ${IN_SCOPE} AND arrived_at IS NOT NULL`
+  return [
+    { id: 'answer_time_110', label: '110 平均接警用时', label_en: '110 mean answer time', unit: 'seconds', platform: '110', source: 'records',
+      num: `platform = '110' AND accepted_at IS NOT NULL AND accepted_at >= received_at`, sum: seconds('received_at', 'accepted_at'),
+      den: `platform = '110' AND accepted_at IS NOT NULL AND accepted_at >= received_at`,
+      coverage: { not_recorded: `platform = '110' AND accepted_at IS NULL AND ${PAST_RECEIPT}`, pending: `platform = '110' AND accepted_at IS NULL AND NOT ${PAST_RECEIPT}` },
+      formula: '报警→接警总秒数 / 有接警时间的警单数 (total seconds from the call to its answer, received_at → accepted_at / calls with an answer time)', policies: pol },
+    { id: 'dispatch_time_110', label: '110 平均接警→派警用时', label_en: '110 mean answer→dispatch time', unit: 'seconds', platform: '110', source: 'records',
+      num: `${POLICE_SENT} AND accepted_at IS NOT NULL AND dispatched_at >= accepted_at`, sum: seconds('accepted_at', 'dispatched_at'),
+      den: `${POLICE_SENT} AND accepted_at IS NOT NULL AND dispatched_at >= accepted_at`,
+      coverage: { not_recorded: `${POLICE_SENT} AND (accepted_at IS NULL OR dispatched_at IS NULL OR dispatched_at < accepted_at)`, pending: '0' },
+      formula: '接警→派警总秒数 / 已派警且两时刻齐全的警单数 (total seconds accepted_at → dispatched_at / calls police were sent to with both stamps)', policies: pol },
+    { id: 'arrive_time_110', label: '110 平均派警→到场用时', label_en: '110 mean dispatch→arrive time', unit: 'seconds', platform: '110', source: 'records',
+      num: `${DISPATCHED_110} AND ${ARRIVED_OK}`, sum: seconds('dispatched_at', 'arrived_at'), den: `${DISPATCHED_110} AND ${ARRIVED_OK}`,
+      coverage: { not_recorded: ARRIVE_NR, pending: `${DISPATCHED_110} AND arrived_at IS NULL AND NOT ${ARRIVE_GONE}` },
+      formula: '派警→到场总秒数 / 已派警且已到场的警单数 (total seconds dispatched_at → arrived_at / dispatched calls with an arrival)', policies: pol },
+    { id: 'ontime_arrival_rate_110', label: '110 按时到场率', label_en: '110 on-time arrival rate', unit: 'ratio', platform: '110', source: 'records',
+      num: `${DISPATCHED_110} AND ${ARRIVED_OK} AND arrived_at <= arrive_deadline`,
+      den: `${DISPATCHED_110} AND (${ARRIVED_OK} OR (arrived_at IS NULL AND NOT ${ARRIVE_GONE} AND arrive_deadline <= ${AS_OF}))`,
+      coverage: { not_recorded: ARRIVE_NR, pending: `${DISPATCHED_110} AND arrived_at IS NULL AND NOT ${ARRIVE_GONE} AND arrive_deadline > ${AS_OF}` },
+      formula: `时限内到场数 / (已到场数 + 截至 as_of 未到场且已超时数)；时限自派警起：城区 ${al.urban}、近郊 ${al.suburban}、农村 ${al.rural} 分钟 (on scene within the limit / (arrivals + calls not attended past the limit as of as_of); from dispatch: urban ${al.urban}, suburban ${al.suburban}, rural ${al.rural} min)`,
+      policies: ['window', 'per_platform', 'police_times_110', 'arrive_clock', 'coverage', 'as_of', 'platform_filter', 'regions'] },
+    { id: 'close_time_110', label: '110 平均到场→结警用时', label_en: '110 mean arrive→close time', unit: 'seconds', platform: '110', source: 'records',
+      num: `${ATTENDED} AND closed_at IS NOT NULL AND closed_at >= arrived_at`, sum: seconds('arrived_at', 'closed_at'),
+      den: `${ATTENDED} AND closed_at IS NOT NULL AND closed_at >= arrived_at`,
+      coverage: { not_recorded: `${ATTENDED} AND ((closed_at IS NULL AND status = 'closed') OR ifNull(closed_at < arrived_at, 0))`, pending: `${ATTENDED} AND closed_at IS NULL AND status != 'closed'` },
+      formula: '到场→结警总秒数 / 已到场且已结警的警单数 (total seconds arrived_at → closed_at / attended calls with a closing time)', policies: pol },
+  ]
+}
+
+function replies12345(): MetricDef[] {
+  const G = `platform = '12345' AND ${IN_SCOPE}`
+  const NO_STAMP = "(status IN ('replied', 'closed') OR closed_at IS NOT NULL OR callback_at IS NOT NULL)"
+  const DUE = `${G} AND due_at IS NOT NULL`
+  return [
+    { id: 'reply_time_12345', label: '12345 平均答复用时', label_en: '12345 mean reply time', unit: 'seconds', platform: '12345', source: 'records',
+      num: `${G} AND replied_at IS NOT NULL`, sum: seconds('received_at', 'replied_at'), den: `${G} AND replied_at IS NOT NULL`,
+      coverage: { not_recorded: `${G} AND replied_at IS NULL AND ${NO_STAMP}`, pending: `${G} AND replied_at IS NULL AND NOT ${NO_STAMP}` },
+      formula: '受理→答复总秒数 / 已答复的工单数 (total seconds received_at → replied_at / orders with a reply time)',
+      policies: ['window', 'per_platform', 'durations', 'reply_clock_12345', 'coverage', 'platform_filter', 'regions'] },
+    { id: 'ontime_reply_rate_12345', label: '12345 按时答复率', label_en: '12345 on-time reply rate', unit: 'ratio', platform: '12345', source: 'records',
+      num: `${DUE} AND replied_at IS NOT NULL AND replied_at <= due_at`,
+      den: `${DUE} AND (replied_at IS NOT NULL OR (NOT ${NO_STAMP} AND due_at <= ${AS_OF}))`,
+      coverage: { not_recorded: `${DUE} AND replied_at IS NULL AND ${NO_STAMP}`, pending: `${DUE} AND replied_at IS NULL AND NOT ${NO_STAMP} AND due_at > ${AS_OF}` },
+      formula: '办结时限 due_at 前答复数 / (有答复时间数 + 截至 as_of 未答复且已过 due_at 数) (replied by due_at / (orders with a reply time + unreplied orders past due_at as of as_of))',
+      policies: ['window', 'per_platform', 'reply_clock_12345', 'coverage', 'as_of', 'platform_filter', 'regions'] },
+  ]
+}
+
+// Linkage, per sending platform and over both: bounce rate, closed loop, transfer→sign time (policy transfer_counterpart).
+function linkage(s: Scope): MetricDef[] {
+  const T = onPlatform(s, TRANSFER_OUT)
+  const FB_EARLY = 'ifNull(cp_fed_back_at < at, 0)'
+  const FB_NO_STAMP = '(cp_answered AND cp_fed_back_at IS NULL)'
+  const SIGN_OK = 'cp_found AND cp_accepted_at IS NOT NULL AND cp_accepted_at >= at'
+  return [
+    { id: rateId('bounce_rate', s), label: `${WHO[s]}来回转办率`, label_en: `${WHO_EN[s]}bounce rate`, unit: 'ratio', platform: s, source: 'events',
+      num: `${T} AND ${BOUNCED_BACK}`, den: T,
+      formula: '来回转办的转办事件数 / 转办事件数（按发出平台） (bounce transfers / transfers, by the sending platform)',
+      policies: ['window', 'per_platform', 'transfer_once', 'bounces', 'bounce_rate', 'platform_filter', 'regions'] },
+    { id: rateId('closed_loop_rate', s), label: `${WHO[s]}转办闭环率`, label_en: `${WHO_EN[s]}transfer closed-loop rate`, unit: 'ratio', platform: s, source: 'events',
+      num: `${T} AND cp_found AND cp_fed_back_at IS NOT NULL AND cp_fed_back_at >= at AND cp_fed_back_at <= ${AS_OF}`,
+      den: `${T} AND cp_found AND NOT ${FB_NO_STAMP} AND NOT ${FB_EARLY}`,
+      coverage: { not_recorded: `${T} AND (NOT cp_found OR ${FB_NO_STAMP} OR ${FB_EARLY})`, pending: '0' },
+      formula: '对方记录截至 as_of 已反馈结果的转办事件数 / 对方记录可查的转办事件数 (transfers whose counterpart fed a result back by as_of / transfers whose counterpart is known)',
+      policies: ['window', 'per_platform', 'transfer_once', 'transfer_counterpart', 'closed_loop', 'coverage', 'as_of', 'platform_filter', 'regions'] },
+    { id: rateId('transfer_sign_time', s), label: `${WHO[s]}平均转办→签收用时`, label_en: `${WHO_EN[s]}mean transfer→sign time`, unit: 'seconds', platform: s, source: 'events',
+      num: `${T} AND ${SIGN_OK}`, sum: seconds('at', 'cp_accepted_at'), den: `${T} AND ${SIGN_OK}`,
+      coverage: { not_recorded: `${T} AND (NOT cp_found OR (cp_accepted_at IS NULL AND cp_moved_on) OR ifNull(cp_accepted_at < at, 0))`,
+        pending: `${T} AND cp_found AND cp_accepted_at IS NULL AND NOT cp_moved_on` },
+      formula: '转办→对方受理总秒数 / 对方已受理的转办事件数 (total seconds from the transfer to the counterpart\'s accepted_at / transfers whose counterpart accepted them)',
+      policies: ['window', 'per_platform', 'transfer_once', 'durations', 'transfer_counterpart', 'coverage', 'platform_filter', 'regions'] },
   ]
 }
 
@@ -297,7 +578,7 @@ export function metricDefs(p: MetricParams): MetricDef[] {
 export function aggregateColumns(defs: MetricDef[]): string {
   return defs
     .flatMap((d) => [
-      d.distinct ? `uniqExactIf(${d.distinct}, ${d.num}) AS ${d.id}__n` : `countIf(${d.num}) AS ${d.id}__n`,
+      d.distinct ? `uniqExactIf(${d.distinct}, ${d.num}) AS ${d.id}__n` : d.sum ? `sumIf(${d.sum}, ${d.num}) AS ${d.id}__n` : `countIf(${d.num}) AS ${d.id}__n`,
       ...(d.den ? [`countIf(${d.den}) AS ${d.id}__d`] : []),
       ...(d.coverage ? [`countIf(${d.coverage.not_recorded}) AS ${d.id}__nr`, `countIf(${d.coverage.pending}) AS ${d.id}__p`] : []),
     ])

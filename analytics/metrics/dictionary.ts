@@ -9,6 +9,9 @@ const PERIOD: Record<string, string> = {
   received_at: '受理时间 received_at（记录）(records by the instant they were received)',
   at: '发生时间 at（事件）(events by the instant they occurred)',
 }
+const UNIT: Record<string, string> = {
+  ratio: '比率 ratio (0–1)', count: '计数 count', seconds: '秒 seconds（平均用时 = 总秒数 / 件数 mean = total seconds / intervals）',
+}
 const code = (sql: string) => ['```sql', sql.trim(), '```'].join('\n')
 
 export function dictionaryMarkdown(d: Definitions): string {
@@ -23,7 +26,7 @@ export function dictionaryMarkdown(d: Definitions): string {
     '',
     '| 参数 setting | 值 value |',
     '|---|---|',
-    ...Object.entries(d.settings).map(([k, v]) => `| \`${k}\` | ${Array.isArray(v) ? v.join(', ') || '（无 none）' : v} |`),
+    ...Object.entries(d.settings).map(([k, v]) => `| \`${k}\` | ${Array.isArray(v) ? v.join(', ') || '（无 none）' : typeof v === 'object' ? Object.entries(v).map(([c, x]) => `${c}: ${x}`).join(', ') : v} |`),
     '',
     '## 指标 Metrics',
     '',
@@ -38,18 +41,19 @@ export function dictionaryMarkdown(d: Definitions): string {
       '',
       `**${m.label}** · ${m.label_en} · v${m.version}（${m.version_changed}）`,
       '',
-      `- 单位 unit: ${m.unit === 'ratio' ? '比率 ratio (0–1)' : '计数 count'}`,
+      `- 单位 unit: ${UNIT[m.unit]}`,
       `- 平台 platform: ${m.platform === 'both' ? '两平台合计 both' : m.platform}`,
       `- 计入周期 period by: ${PERIOD[m.period_by] ?? m.period_by}`,
       `- 目标 target: ${m.target === null ? '未设定 not set' : m.target}${m.warn === null ? '' : `；预警 warning below: ${m.warn}`}`,
       `- 公式 formula: ${m.formula}`,
       '',
-      m.unit === 'ratio' ? '分子 numerator:' : '计数 count:',
+      m.unit === 'count' ? '计数 count:' : m.unit === 'seconds' ? '计入（分子为其用时之和）counted, the numerator sums their durations:' : '分子 numerator:',
       '',
       code(m.numerator_sql),
       '',
     )
     if (m.denominator_sql) out.push('分母 denominator:', '', code(m.denominator_sql), '')
+    if (m.sum_sql) out.push('求和（整秒）summed, whole seconds:', '', code(m.sum_sql), '')
     if (m.distinct_sql) out.push('去重 counted distinct:', '', code(m.distinct_sql), '')
     if (m.not_recorded_sql) out.push('未记录（不进分母）not recorded, left out:', '', code(m.not_recorded_sql), '')
     if (m.pending_sql) out.push('待定（不进分母）pending, left out:', '', code(m.pending_sql), '')
@@ -57,6 +61,7 @@ export function dictionaryMarkdown(d: Definitions): string {
   }
   out.push('## 政策 Policies', '')
   for (const p of d.policies) out.push(`<a id="policy-${p.id}"></a>**${p.id}**${p.setting ? `（参数 setting: \`${p.setting}\`）` : ''}: ${p.text}`, '')
-  out.push('## 派生列 Derived columns of a record', '', code(d.records_derived_sql), '', '## 事件来源 Events source', '', code(d.events_source_sql), '')
+  out.push('## 派生列 Derived columns of a record', '', code(d.records_derived_sql), '', '## 记录来源 Records source', '', code(d.records_source_sql), '',
+    '## 事件来源 Events source', '', code(d.events_source_sql), '')
   return out.join('\n')
 }

@@ -4,7 +4,8 @@ import { queryRows } from '../clickhouse'
 import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions, RegionRow, Breakdown, Dimension, Series, SeriesBucket } from '../../model/api'
 import { DIMENSIONS, UNKNOWN_REGION } from '../../model/api'
 import {
-  metricDefs, aggregateColumns, BOUNCE_JOB, eventsInWindow, recordDerived, policies, windowFinal, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE, DEFAULT_SIGN_LIMIT_MIN, DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
+  metricDefs, aggregateColumns, BOUNCE_JOB, metricEventsSource, recordDerived, recordsSource, repeatSpans, policies, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE, DEFAULT_SIGN_LIMIT_MIN, DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
+  DEFAULT_ARRIVE_LIMIT_MIN, DEFAULT_AREA_CLASSES,
   type MetricDef, type MetricParams,
 } from './definitions'
 import { metricVersions } from './versions'
@@ -21,7 +22,7 @@ const DIM_COLUMN: Record<Dimension, string> = { county: 'county_code', town: 'to
 
 const W = `{from:DateTime64(3, 'Asia/Shanghai')}`
 const W_TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
-const EVENTS_FROM = eventsInWindow()
+const EVENTS_FROM = metricEventsSource()
 const TREND_IDS = ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'] as const
 
 /**
@@ -61,16 +62,20 @@ export class MetricsQueries {
     return {
       window_rule: 'records count in the window by received_at, events by at; windows are [from, to) in Asia/Shanghai; records and events are read FINAL (latest version of each); {as_of} is the instant limits are judged at',
       records_derived_sql: this.derived.trim(),
+      records_source_sql: recordsSource(this.p, '{platform and region filters}'),
       events_source_sql: EVENTS_FROM,
       policies: policies(this.p),
       settings: {
         RESPONSE_LIMIT_12345_MIN: this.p.responseLimit12345Min, RESPONSE_LIMIT_110_MIN: this.p.responseLimit110Min,
         RESPONSE_EXCLUDE_110_KINDS: this.p.responseExclude110Kinds ?? DEFAULT_EXCLUDE_110_KINDS, METRICS_MIN_COVERAGE: this.minCoverage,
         SIGN_LIMIT_12345_MIN: this.p.signLimit12345Min ?? DEFAULT_SIGN_LIMIT_MIN, SIGN_LIMIT_EMERGENCY_MIN: this.p.signLimitEmergencyMin ?? DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
+        ARRIVE_LIMIT_URBAN_MIN: this.p.arriveLimitUrbanMin ?? DEFAULT_ARRIVE_LIMIT_MIN.urban, ARRIVE_LIMIT_SUBURBAN_MIN: this.p.arriveLimitSuburbanMin ?? DEFAULT_ARRIVE_LIMIT_MIN.suburban,
+        ARRIVE_LIMIT_RURAL_MIN: this.p.arriveLimitRuralMin ?? DEFAULT_ARRIVE_LIMIT_MIN.rural, ARRIVE_AREA_CLASSES: this.p.areaClasses ?? DEFAULT_AREA_CLASSES,
+        REPEAT_SPAN_12345_HOURS: repeatSpans(this.p).h12345, REPEAT_SPAN_110_HOURS: repeatSpans(this.p).h110,
       },
       metrics: this.defs.map((d) => ({
         id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, platform: d.platform, source: d.source, formula: d.formula,
-        numerator_sql: d.num, denominator_sql: d.den ?? null, distinct_sql: d.distinct ?? null,
+        numerator_sql: d.num, denominator_sql: d.den ?? null, distinct_sql: d.distinct ?? null, sum_sql: d.sum ?? null,
         not_recorded_sql: d.coverage?.not_recorded ?? null, pending_sql: d.coverage?.pending ?? null, policies: d.policies,
         version: this.versions[d.id]?.version ?? 0, version_changed: this.versions[d.id]?.changed ?? '',
         period_by: d.source === 'records' ? 'received_at' as const : 'at' as const,
@@ -81,12 +86,13 @@ export class MetricsQueries {
 
   /** Records in the window, of the platform and within the region scope: the one place records are scoped. */
   private recordsFrom(platform: PlatformFilter, scope: Scope) {
-    return `(SELECT *, ${this.derived} FROM records FINAL
-       WHERE ${windowFinal('received_at')}${platform ? ' AND platform = {platform:String}' : ''} AND ${scopeSql('county_code', scope)})`
+    return recordsSource(this.p, `${platform ? 'platform = {platform:String} AND ' : ''}${scopeSql('county_code', scope)}`)
   }
 
   private params(w: TimeWindow, asOf: number, platform: PlatformFilter) {
-    return { ...windowParams(w), as_of: chTime(asOf), ...(platform ? { platform } : {}) }
+    // rep_from: the earliest instant a caller's earlier record can make a repeat of one in the window.
+    const sp = repeatSpans(this.p)
+    return { ...windowParams(w), as_of: chTime(asOf), rep_from: chTime(w.from - Math.max(sp.h12345, sp.h110) * 3_600_000), ...(platform ? { platform } : {}) }
   }
 
   private values(rec: AggRow | undefined, ev: AggRow | undefined, platform: PlatformFilter): Record<string, MetricValue> {

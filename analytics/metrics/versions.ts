@@ -32,7 +32,7 @@ export function fingerprints(): Map<string, string> {
 function fingerprintOf(d: MetricDef, policyText: Map<string, string>): string {
   const what = {
     id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, platform: d.platform, source: d.source,
-    num: d.num, den: d.den ?? null, distinct: d.distinct ?? null, coverage: d.coverage ?? null, formula: d.formula,
+    num: d.num, den: d.den ?? null, distinct: d.distinct ?? null, ...(d.sum ? { sum: d.sum } : {}), coverage: d.coverage ?? null, formula: d.formula,
     policies: d.policies.map((p) => [p, policyText.get(p) ?? null]),
   }
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16)

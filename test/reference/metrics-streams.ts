@@ -26,6 +26,9 @@ const snapshot = (platform: '12345' | '110') => fc.record({
   // A quarter are still open (nothing past signing), so limits can be pending or missed.
   open: fc.integer({ min: 0, max: 3 }).map((x) => x === 0),
   dispatched: opt(fc.integer({ min: 0, max: 1500 })),
+  // Answered (accepted), minutes after receipt; a caller from a small pool (repeats), or none.
+  accepted: opt(fc.integer({ min: 0, max: 20 })),
+  caller: opt(fc.integer({ min: 0, max: 3 })),
   response: opt(after),
   arrived: platform === '110' ? opt(after) : fc.constant(null),
   replied: opt(fc.integer({ min: 0, max: 3000 })),
@@ -45,17 +48,20 @@ const recordArb = fc.constantFrom('12345' as const, '110' as const).chain((platf
 
 const eventArb = fc.record({
   platform: fc.constantFrom('12345' as const, '110' as const),
-  type: fc.constantFrom('transfer', 'transfer', 'transfer', 'accepted', 'returned') as fc.Arbitrary<'transfer' | 'accepted' | 'returned'>,
+  type: fc.constantFrom('transfer', 'transfer', 'transfer', 'transfer', 'accepted', 'returned', 'returned', 'returned', 'redispatched', 'replied', 'closed', 'callback') as
+    fc.Arbitrary<'transfer' | 'accepted' | 'returned' | 'redispatched' | 'replied' | 'closed' | 'callback'>,
   receiverReports: fc.integer({ min: 0, max: 9 }).map((x) => x < 2),
   versioned: fc.boolean(),
   // Corrections change when it happened and which record on the other side it names.
   versions: fc.array(fc.record({ at: slotMinute, record: fc.nat(), counterpart: fc.nat() }), { minLength: 1, maxLength: 2 }),
   copies: fc.integer({ min: 1, max: 2 }),
+  // A reply, closure or callback is sometimes followed on its record by a re-dispatch this many minutes later (re-handling, 重办).
+  redispatchAfter: fc.option(fc.integer({ min: 1, max: 600 }), { nil: null, freq: 4 }),
 })
 
 export const caseArb = fc.record({
   records: fc.array(recordArb, { maxLength: 8 }),
-  events: fc.array(eventArb, { maxLength: 8 }),
+  events: fc.array(eventArb, { maxLength: 10 }),
   asOf: fc.oneof(fc.integer({ min: 0, max: 800 }), fc.integer({ min: 0, max: 4000 })), // minutes after the slot starts
   platform: fc.constantFrom(undefined, '12345' as const, '110' as const),
   order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 64, maxLength: 64 }), // send order
@@ -77,7 +83,9 @@ export function build(c: Case, start: number, prefix: string) {
     return {
       platform: r.platform, source_id: `${prefix}-${r.platform === '12345' ? 'G' : 'J'}${i}`, updated_at: version(k), channel: 'phone',
       received_at: iso(recv), county_code: v.county, kind: v.kind as RecordInput['kind'], status: v.status as RecordInput['status'],
-      dispatched_at: ts(v.dispatched),
+      dispatched_at: ts(v.dispatched), accepted_at: ts(v.accepted),
+      // the case's own numbers (cases never share callers): 13 + slot + caller
+      caller_phone: v.caller === null ? null : `13${prefix.slice(1).padStart(7, '0')}${String(v.caller).padStart(2, '0')}`,
       // 12345: first contact counted from dispatch when there is one; 110: from the call
       first_response_at: ts(v.response, r.platform === '12345' && disp !== null ? disp : recv),
       arrived_at: ts(v.arrived), replied_at: ts(v.replied), closed_at: ts(v.closed), due_at: ts(v.due),
@@ -90,7 +98,11 @@ export function build(c: Case, start: number, prefix: string) {
     const other = e.platform === '12345' ? '110' : '12345'
     const versioned = e.versioned || e.versions.length > 1
     return e.versions.map((v, k) => {
-      const base: EventInput = { event_id: `${prefix}-E${i}`, platform: e.platform, record_id: ids(e.platform)[v.record % ids(e.platform).length], type: e.type, at: iso(m(v.at)) }
+      const recordId = ids(e.platform)[v.record % ids(e.platform).length]
+      // A record's own lifecycle events mostly follow its receipt (within 4 hours); transfers happen at any minute of the slot.
+      const sent = records.find((vs) => vs[0].source_id === recordId)?.[0]
+      const when = e.type !== 'transfer' && sent && v.at % 5 !== 0 ? Date.parse(sent.received_at) + (v.at % 240) * MIN : m(v.at)
+      const base: EventInput = { event_id: `${prefix}-E${i}`, platform: e.platform, record_id: recordId, type: e.type, at: iso(when) }
       if (versioned) base.updated_at = version(k)
       if (e.type !== 'transfer') return base
       const names = [...ids(other), '']
@@ -101,6 +113,12 @@ export function build(c: Case, start: number, prefix: string) {
   // Every version sent once or twice, all in a shuffled order: stale versions may arrive last.
   const shuffle = <T>(xs: T[]) => xs.map((x, i) => ({ x, k: c.order[i % c.order.length] + i * 1e-9 })).sort((a, b) => a.k - b.k).map((y) => y.x)
   const recSends = shuffle(records.flatMap((vs, i) => vs.flatMap((v, k) => Array<RecordInput>(c.records[i].copies[k]).fill(v))))
-  const evSends = shuffle(events.flatMap((vs, i) => vs.flatMap((v) => Array<EventInput>(c.events[i].copies).fill(v))))
+  // (the follow-up re-dispatch goes with the event's first version, sent once)
+  const followUps: EventInput[] = c.events.flatMap((e, i) => {
+    const first = events[i][0]
+    if (e.redispatchAfter === null || !['replied', 'closed', 'callback'].includes(e.type)) return []
+    return [{ event_id: `${prefix}-E${i}R`, platform: first.platform, record_id: first.record_id, type: 'redispatched' as const, at: iso(Date.parse(first.at) + e.redispatchAfter * MIN) }]
+  })
+  const evSends = shuffle([...events.flatMap((vs, i) => vs.flatMap((v) => Array<EventInput>(c.events[i].copies).fill(v))), ...followUps])
   return { recSends, evSends }
 }

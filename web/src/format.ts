@@ -14,6 +14,11 @@ export function formatRatio(v: number | null | undefined): string {
   return v == null || !Number.isFinite(v) ? EMPTY : (v * 100).toFixed(1) + '%'
 }
 
+/** A mean duration in seconds, in minutes with one decimal: 312 → '5.2 分钟'. null → '—'. */
+export function formatSeconds(v: number | null | undefined): string {
+  return v == null || !Number.isFinite(v) ? EMPTY : `${(v / 60).toFixed(1)} 分钟`
+}
+
 /** Shown instead of a rate when too few judged records carry the timestamps it needs. */
 export const NO_DATA = '无数据'
 
@@ -26,7 +31,7 @@ export function lowCoverage(m: Pick<MetricValue, 'value' | 'coverage'> | null | 
 export function formatMetric(m: Pick<MetricValue, 'value' | 'unit'> & Partial<Pick<MetricValue, 'coverage'>> | null | undefined): string {
   if (!m) return EMPTY
   if (lowCoverage({ value: m.value, coverage: m.coverage ?? null })) return NO_DATA
-  return m.unit === 'ratio' ? formatRatio(m.value) : formatCount(m.value)
+  return m.unit === 'ratio' ? formatRatio(m.value) : m.unit === 'seconds' ? formatSeconds(m.value) : formatCount(m.value)
 }
 
 /** Hover text of a metric: label, formula, parts, coverage and why there is no value. */
@@ -34,6 +39,7 @@ export function metricTip(m: MetricValue | null | undefined, fallback = ''): str
   if (!m) return fallback
   const lines = [`${m.label}：${m.formula}`]
   if (m.unit === 'ratio') lines.push(`${formatCount(m.numerator)} / ${formatCount(m.denominator)}`)
+  if (m.unit === 'seconds') lines.push(`共 ${formatCount(m.numerator)} 秒 / ${formatCount(m.denominator)} 件`)
   const c = m.coverage
   if (c) lines.push(`评判 ${formatCount(c.judged)}：可判定 ${formatCount(c.measured)}，未记录 ${formatCount(c.not_recorded)}，待定 ${formatCount(c.pending)}；覆盖率 ${formatRatio(c.ratio)}（最低 ${formatRatio(c.min)}）`)
   if (m.reason) lines.push(m.reason)
