@@ -313,8 +313,14 @@ export function recordsSource(p: MetricParams, where = '1'): string {
                          ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_at
                      FROM records FINAL
                      WHERE ${windowFinal('received_at', 'rep_from', 'to')} AND caller_key != ''
+                       -- only callers of the window with two records or more since rep_from (any
+                       -- versions, no FINAL: a superset; most callers call once, and ordering every
+                       -- record of the span by caller was most of an overview's time)
                        AND (platform, caller_key) IN (SELECT platform, caller_key FROM records
-                         WHERE ${windowMonths('received_at')} AND caller_key != ''))
+                         WHERE ${windowMonths('received_at', 'rep_from', 'to')} AND received_at >= {rep_from:DateTime64(3, 'Asia/Shanghai')}
+                           AND received_at < ${TO} AND caller_key != ''
+                         GROUP BY platform, caller_key
+                         HAVING count() >= 2 AND countIf(received_at >= ${FROM}) > 0))
                WHERE received_at >= {from:DateTime64(3, 'Asia/Shanghai')} AND prev_at IS NOT NULL
                  AND toUnixTimestamp64Milli(received_at) - toUnixTimestamp64Milli(prev_at) <= if(platform = '110', ${sp.h110 * 3_600_000}, ${sp.h12345 * 3_600_000})) AS rr
       ON rr.rr_platform = rw.platform AND rr.rr_record = rw.source_id)`
@@ -350,6 +356,10 @@ export function metricEventsSource(): string {
     LEFT JOIN (SELECT '12345' AS bk_platform, record_id AS bk_record, groupArray(at) AS bk_ats FROM events FINAL
                WHERE ${TRANSFER_OUT} AND platform = '12345' AND to_platform = '110' AND identity(at) <= ${AS_OF}
                  AND record_id IN (SELECT counterpart_id FROM (${windowTransfers(" AND from_platform = '110'")}))
+                 -- (their keys from the events' by-record projection, migration 017: FINAL then merges
+                 -- only their granules instead of reading every event ever stored)
+                 AND (platform, event_id) IN (SELECT platform, event_id FROM events WHERE platform = '12345' AND type = 'transfer'
+                   AND record_id IN (SELECT counterpart_id FROM (${windowTransfers(" AND from_platform = '110'")})))
                GROUP BY record_id) AS bk
       ON bk.bk_platform = ev.to_platform AND bk.bk_record = ev.counterpart_id)`
 }
