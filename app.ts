@@ -57,6 +57,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
     signLimit12345Min: cfg.SIGN_LIMIT_12345_MIN, signLimitEmergencyMin: cfg.SIGN_LIMIT_EMERGENCY_MIN,
     arriveLimitUrbanMin: cfg.ARRIVE_LIMIT_URBAN_MIN, arriveLimitSuburbanMin: cfg.ARRIVE_LIMIT_SUBURBAN_MIN, arriveLimitRuralMin: cfg.ARRIVE_LIMIT_RURAL_MIN,
     areaClasses: cfg.ARRIVE_AREA_CLASSES, repeatSpan12345Hours: cfg.REPEAT_SPAN_12345_HOURS, repeatSpan110Hours: cfg.REPEAT_SPAN_110_HOURS,
+    extended: cfg.METRICS_EXTENDED,
   })
   const jobs = redis ? await startJobs({
     redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,

@@ -80,6 +80,10 @@ export const ConfigSchema = z
     // this many hours before makes a record a repeat (12345: 30 days; 110: a day).
     REPEAT_SPAN_12345_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(DEFAULT_REPEAT_SPAN_12345_HOURS),
     REPEAT_SPAN_110_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(DEFAULT_REPEAT_SPAN_110_HOURS),
+    // The indicators that join records' events, callers' earlier records and transfers' counterparts
+    // (returns, re-handling, repeats, linkage, 回流): off by default until rollups serve them, because
+    // they made the wall's queries slower than its request limit on a large city (see README).
+    METRICS_EXTENDED: bool.default(false),
     // 110 kinds that are not judged on response when no police were sent (cities classify calls
     // differently): comma-separated KINDS_110 values, or 'none'.
     RESPONSE_EXCLUDE_110_KINDS: z

@@ -167,6 +167,7 @@ export const Definitions = z.object({
     ARRIVE_LIMIT_URBAN_MIN: z.number(), ARRIVE_LIMIT_SUBURBAN_MIN: z.number(), ARRIVE_LIMIT_RURAL_MIN: z.number(),
     ARRIVE_AREA_CLASSES: z.record(z.string(), z.enum(['urban', 'suburban', 'rural'])),
     REPEAT_SPAN_12345_HOURS: z.number(), REPEAT_SPAN_110_HOURS: z.number(),
+    METRICS_EXTENDED: z.boolean(),
   }),
   metrics: z.array(MetricDefinition),
 })

@@ -4,12 +4,11 @@
 // cookie is refused by the API afterwards (401). In demo mode (AUTH_OPEN_ROLE=wall) no sign-in is
 // asked. Headless Debian Chromium against a real server.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { request } from 'node:http'
 import type { Browser } from 'playwright-core'
-import { launchChromium } from './helpers/browser'
-import { startTestApp, post, ndjson, type TestApp } from './helpers/app'
-import { Simulator } from '../ingest/simulator/simulator'
+import { launchChromium, requireBuiltPagesAndChromium, storeSimulatedDay } from './helpers/browser'
+import { startTestApp, type TestApp } from './helpers/app'
 import { Overview } from '../model/api'
 import { formatMetric } from '../web/src/format'
 
@@ -32,14 +31,9 @@ function getWithCookie(path: string, cookie: string): Promise<{ status: number; 
 }
 
 beforeAll(async () => {
-  if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
+  requireBuiltPagesAndChromium()
   app = await startTestApp({ AUTH_OPEN_ROLE: 'none', DEMO_ADMIN_LINK: 'true' })
-  const sim = new Simulator({ seed: 11, scale: 0.05, now: Date.now() })
-  for (const batch of sim.backfill(1)) {
-    if (batch.records.length) expect((await post(app, 'records', ndjson(batch.records))).body.rejected).toBe(0)
-    if (batch.events.length) expect((await post(app, 'events', ndjson(batch.events))).body.rejected).toBe(0)
-  }
+  await storeSimulatedDay(app, 11)
   // A city-wide leader, made through the admin API (the harness's fetch sends the admin token).
   const made = await fetch(`${app.url}/api/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD, role: 'leader' }) })
   expect(made.status).toBe(201)

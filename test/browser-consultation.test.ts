@@ -4,9 +4,9 @@
 // conflicting change (409) with a clear message, exports the agenda; the wall then shows the item in its
 // ticker and the planted hot issue in its hot-issues panel, all without scrolling at 1920×1080.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import { launchChromium } from './helpers/browser'
+import { launchChromium, requireBuiltPagesAndChromium } from './helpers/browser'
 import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
 import { record, at, shanghaiDate, testNow } from './helpers/fixtures'
 import { ItemStore } from '../analytics/items/store'
@@ -66,8 +66,7 @@ const FINDINGS: Finding[] = [
 const ID = itemId(DISPUTED.fingerprint)
 
 beforeAll(async () => {
-  if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
+  requireBuiltPagesAndChromium()
   app = await startTestApp({ AUTH_OPEN_ROLE: 'none', METRICS_CACHE_MS: '0' })
   const res = await post(app, 'records', ndjson(RECORDS))
   expect(res.body.rejected).toBe(0)

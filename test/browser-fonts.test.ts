@@ -5,11 +5,10 @@
 // Also: the font files come from this server only (CSP font-src 'self'), only some subsets are
 // fetched, and a screenshot at 1920×1080 is kept in .tmp/wall-fonts.png for review.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
-import { launchChromium } from './helpers/browser'
-import { startTestApp, post, ndjson, type TestApp } from './helpers/app'
-import { Simulator } from '../ingest/simulator/simulator'
+import { launchChromium, requireBuiltPagesAndChromium, storeSimulatedDay } from './helpers/browser'
+import { startTestApp, type TestApp } from './helpers/app'
 
 const FAMILY = 'Noto Sans SC Variable'
 // Han ideographs plus CJK punctuation (，。（）：、“” …), radicals and full/half-width forms.
@@ -18,14 +17,9 @@ const CJK = /[\p{Script=Han}\u2e80-\u2fdf\u3000-\u303f\uff00-\uffef]/u
 let app: TestApp
 let browser: Browser
 beforeAll(async () => {
-  if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
+  requireBuiltPagesAndChromium()
   app = await startTestApp({}, { jobs: true })
-  const sim = new Simulator({ seed: 7, scale: 0.05, now: Date.now() })
-  for (const batch of sim.backfill(1)) {
-    if (batch.records.length) expect((await post(app, 'records', ndjson(batch.records))).body.rejected).toBe(0)
-    if (batch.events.length) expect((await post(app, 'events', ndjson(batch.events))).body.rejected).toBe(0)
-  }
+  await storeSimulatedDay(app, 7)
   browser = await launchChromium()
 })
 afterAll(async () => {

@@ -1,27 +1,20 @@
 // The dashboard in headless Debian Chromium against a real server: every KPI on screen equals the
 // API's value, the map and charts render, and a screenshot at 1920×1080 is kept for review.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
-import { launchChromium } from './helpers/browser'
-import { startTestApp, post, getJson, ndjson, type TestApp } from './helpers/app'
-import { Simulator } from '../ingest/simulator/simulator'
+import { launchChromium, requireBuiltPagesAndChromium, storeSimulatedDay } from './helpers/browser'
+import { startTestApp, getJson, type TestApp } from './helpers/app'
 import { Definitions, Overview } from '../model/api'
 import { formatMetric } from '../web/src/format'
 
 let app: TestApp
 let browser: Browser
 beforeAll(async () => {
-  if (!existsSync(new URL('../web/dist/index.html', import.meta.url))) throw new Error('web/dist is missing: run `npm run build` first (npm test does)')
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: `sudo apt-get install chromium` (bash .ci/run installs it)')
+  requireBuiltPagesAndChromium()
   // Targets for two rates (configuration): the wall colours them against it.
   app = await startTestApp({ METRIC_TARGETS: JSON.stringify({ response_rate_12345: { target: 0.99, warn: 0.98 }, response_rate_110: { target: 0.01 } }) }, { jobs: true })
-  // One day of simulated history through the real ingest path; no live stream, so the numbers hold still.
-  const sim = new Simulator({ seed: 7, scale: 0.05, now: Date.now() })
-  for (const batch of sim.backfill(1)) {
-    if (batch.records.length) expect((await post(app, 'records', ndjson(batch.records))).body.rejected).toBe(0)
-    if (batch.events.length) expect((await post(app, 'events', ndjson(batch.events))).body.rejected).toBe(0)
-  }
+  await storeSimulatedDay(app, 7)
   browser = await launchChromium()
 })
 afterAll(async () => {

@@ -70,6 +70,7 @@ function note(total: Map<string, RefValue>, unknown: Map<string, RefValue>, sent
 let app: TestApp
 beforeAll(async () => {
   app = await startTestApp({
+    METRICS_EXTENDED: 'true',
     RESPONSE_EXCLUDE_110_KINDS: SETTINGS.exclude110.join(','), METRICS_MIN_COVERAGE: String(SETTINGS.minCoverage), METRICS_CACHE_MS: '0',
     REPEAT_SPAN_12345_HOURS: String(SETTINGS.repeat12345H), REPEAT_SPAN_110_HOURS: String(SETTINGS.repeat110H),
   })

@@ -10,7 +10,7 @@ import type { RecordInput, EventInput } from '../model/record'
 import { MetricsQueries, seriesBuckets } from '../analytics/metrics/queries'
 import { parseWindow } from '../analytics/metrics/window'
 import { loadConfig } from '../config'
-import { DEFAULT_AREA_CLASSES } from '../analytics/metrics/definitions'
+import { DEFAULT_AREA_CLASSES, isExtended, metricDefs } from '../analytics/metrics/definitions'
 
 const { prev: D0, day: D1, next: D2 } = KNOWN
 /** Every limit of knownDay() has passed at this instant. */
@@ -204,7 +204,8 @@ function linkageDay(): { records: RecordInput[]; events: EventInput[] } {
 let app: TestApp
 beforeAll(async () => {
   // No shared answers between requests: repeated requests must be recomputed to show they agree.
-  app = await startTestApp({ METRICS_CACHE_MS: '0' })
+  // (the extended indicators too: they are off by default, see MetricParams.extended)
+  app = await startTestApp({ METRICS_CACHE_MS: '0', METRICS_EXTENDED: 'true' })
   for (const { records, events } of [knownDay(), decisionsDay(), indicatorsDay(), linkageDay()]) {
     expect((await post(app, 'records', ndjson(records))).body.rejected).toBe(0)
     if (events.length) expect((await post(app, 'events', ndjson(events))).body.rejected).toBe(0)
@@ -401,6 +402,26 @@ describe('the indicator set, second part (issue 8): times, arrivals, replies, re
     // platform= keeps the sender's events only
     const only110 = (await overview(`${qw()}&platform=110`)).metrics
     expect([parts(only110.closed_loop_rate), parts(only110.transfer_sign_time)]).toEqual([[1, 3], [720, 2]])
+  })
+
+  it('without METRICS_EXTENDED (the default) the joined indicators are left out and every other value is the same', async () => {
+    const p = { responseLimit12345Min: 1440, responseLimit110Min: 30 }
+    const ext = metricDefs(p).filter(isExtended).map((d) => d.id)
+    // returns, re-handling, repeats, linkage and 回流 need the joins; stage, arrival and reply times do not
+    expect(ext).toEqual(expect.arrayContaining(['return_rate_12345', 'rehandle_rate_12345', 'repeat_alarm_rate_110', 'repeat_appeal_rate_12345',
+      'closed_loop_rate', 'transfer_sign_time', 'backflow_rate_110', 'handover_time_110']))
+    expect(ext).not.toContain('bounce_rate') // (bounces come with the events themselves)
+    expect(ext).not.toContain('answer_time_110')
+    expect(ext).not.toContain('ontime_reply_rate_12345')
+    const w = parseWindow({ from: DW, to: DW })
+    const asOfMs = Date.parse(ASW)
+    const on = (await new MetricsQueries(app.db, p).overview(w, 'day', undefined, asOfMs)).metrics
+    const off = (await new MetricsQueries(app.db, { ...p, extended: false }).overview(w, 'day', undefined, asOfMs)).metrics
+    expect(Object.keys(off).sort()).toEqual(Object.keys(on).filter((id) => !ext.includes(id)).sort())
+    for (const [id, v] of Object.entries(off)) expect(v, id).toEqual(on[id])
+    const defs = new MetricsQueries(null as never, { ...p, extended: false }).definitions()
+    expect(defs.settings.METRICS_EXTENDED).toBe(false)
+    expect(defs.events_source_sql).not.toMatch(/cp_platform/)
   })
 
   it('every new metric adds up over regions and over any dimension', async () => {
@@ -754,7 +775,7 @@ describe('evaluator and analyst endpoints', () => {
     expect(d.policies.find((p) => p.id === 'coverage')?.setting).toBe('METRICS_MIN_COVERAGE')
     expect(d.settings).toEqual({ RESPONSE_LIMIT_12345_MIN: 1440, RESPONSE_LIMIT_110_MIN: 30, RESPONSE_EXCLUDE_110_KINDS: ['non_police', 'invalid_alarm', 'consult_only'], METRICS_MIN_COVERAGE: 0.8, SIGN_LIMIT_12345_MIN: 1440, SIGN_LIMIT_EMERGENCY_MIN: 15,
       ARRIVE_LIMIT_URBAN_MIN: 5, ARRIVE_LIMIT_SUBURBAN_MIN: 10, ARRIVE_LIMIT_RURAL_MIN: 30, ARRIVE_AREA_CLASSES: DEFAULT_AREA_CLASSES,
-      REPEAT_SPAN_12345_HOURS: 720, REPEAT_SPAN_110_HOURS: 24 })
+      REPEAT_SPAN_12345_HOURS: 720, REPEAT_SPAN_110_HOURS: 24, METRICS_EXTENDED: true })
   })
 
   it('traces a matter across both platforms through its transfers', async () => {

@@ -22,14 +22,13 @@ const DIM_COLUMN: Record<Dimension, string> = { county: 'county_code', town: 'to
 
 const W = `{from:DateTime64(3, 'Asia/Shanghai')}`
 const W_TO = `{to:DateTime64(3, 'Asia/Shanghai')}`
-const EVENTS_FROM = metricEventsSource()
 const TREND_IDS = ['volume_12345', 'volume_110', 'transfers_to_110', 'transfers_to_12345'] as const
 
 /**
  * Events in the window; with a platform filter only those its platform sent (reported); with a region
  * scope only those whose sending record is in one of its counties (events of unknown records are city-wide).
  */
-function eventsFrom(platform: PlatformFilter, scope: Scope) {
+function eventsFrom(source: string, platform: PlatformFilter, scope: Scope) {
   const conds = [
     platform ? 'ew.platform = {platform:String}' : '',
     // (only records that sent an event in the window are looked up, as by-region does)
@@ -37,7 +36,7 @@ function eventsFrom(platform: PlatformFilter, scope: Scope) {
        WHERE ${scopeSql('county_code', scope)}
          AND (platform, source_id) IN (SELECT platform, record_id FROM events WHERE at >= ${W} AND at < ${W_TO}))`,
   ].filter(Boolean)
-  return conds.length ? `(SELECT * FROM ${EVENTS_FROM} AS ew WHERE ${conds.join(' AND ')})` : EVENTS_FROM
+  return conds.length ? `(SELECT * FROM ${source} AS ew WHERE ${conds.join(' AND ')})` : source
 }
 
 export class MetricsQueries {
@@ -46,6 +45,8 @@ export class MetricsQueries {
   private readonly eventDefs: MetricDef[]
   private readonly derived: string
   private readonly minCoverage: number
+  /** The events the metrics read (with the extended joins unless MetricParams.extended is false). */
+  private readonly eventsSource: string
 
   private readonly versions = metricVersions()
 
@@ -55,6 +56,7 @@ export class MetricsQueries {
     this.eventDefs = this.defs.filter((d) => d.source === 'events')
     this.derived = recordDerived(p)
     this.minCoverage = p.minCoverage ?? DEFAULT_MIN_COVERAGE
+    this.eventsSource = metricEventsSource(p)
   }
 
   /** The definitions as data: what each metric counts, in words and in SQL, with the policies and settings. */
@@ -63,7 +65,7 @@ export class MetricsQueries {
       window_rule: 'records count in the window by received_at, events by at; windows are [from, to) in Asia/Shanghai; records and events are read FINAL (latest version of each); {as_of} is the instant limits are judged at',
       records_derived_sql: this.derived.trim(),
       records_source_sql: recordsSource(this.p, '{platform and region filters}'),
-      events_source_sql: EVENTS_FROM,
+      events_source_sql: this.eventsSource,
       policies: policies(this.p),
       settings: {
         RESPONSE_LIMIT_12345_MIN: this.p.responseLimit12345Min, RESPONSE_LIMIT_110_MIN: this.p.responseLimit110Min,
@@ -72,6 +74,7 @@ export class MetricsQueries {
         ARRIVE_LIMIT_URBAN_MIN: this.p.arriveLimitUrbanMin ?? DEFAULT_ARRIVE_LIMIT_MIN.urban, ARRIVE_LIMIT_SUBURBAN_MIN: this.p.arriveLimitSuburbanMin ?? DEFAULT_ARRIVE_LIMIT_MIN.suburban,
         ARRIVE_LIMIT_RURAL_MIN: this.p.arriveLimitRuralMin ?? DEFAULT_ARRIVE_LIMIT_MIN.rural, ARRIVE_AREA_CLASSES: this.p.areaClasses ?? DEFAULT_AREA_CLASSES,
         REPEAT_SPAN_12345_HOURS: repeatSpans(this.p).h12345, REPEAT_SPAN_110_HOURS: repeatSpans(this.p).h110,
+        METRICS_EXTENDED: this.p.extended !== false,
       },
       metrics: this.defs.map((d) => ({
         id: d.id, label: d.label, label_en: d.label_en, unit: d.unit, platform: d.platform, source: d.source, formula: d.formula,
@@ -111,7 +114,7 @@ export class MetricsQueries {
        FROM ${source} GROUP BY GROUPING SETS ((bucket), ())`, params)
     const [recRows, evRows] = await Promise.all([
       grouped(this.recordsFrom(platform, scope), 'received_at', this.recordDefs),
-      grouped(eventsFrom(platform, scope), 'at', this.eventDefs),
+      grouped(eventsFrom(this.eventsSource, platform, scope), 'at', this.eventDefs),
     ])
     const total = (rows: AggRow[]) => rows.find((r) => Number(r.is_total) === 1)
     const buckets = (rows: AggRow[]) => rows.filter((r) => Number(r.is_total) === 0)
@@ -138,7 +141,7 @@ export class MetricsQueries {
       // An event belongs to the district of the record it was sent from (the record its platform reports it on).
       queryRows<AggRow & { county_code: string }>(this.db,
         `SELECT ifNull(r.county_code, '') AS county_code, ${aggregateColumns(this.eventDefs)}
-         FROM ${eventsFrom(platform, scope)} AS e
+         FROM ${eventsFrom(this.eventsSource, platform, scope)} AS e
          LEFT ANY JOIN (SELECT platform AS rp, source_id, county_code FROM records FINAL
                         WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
                                                        WHERE at >= ${W} AND at < ${W_TO})) AS r
@@ -181,7 +184,7 @@ export class MetricsQueries {
       // Events under their sending record's value; with filters, only events whose sending record passes them.
       queryRows<AggRow & { k: string }>(this.db,
         `SELECT ifNull(r.k, '') AS k, ${aggregateColumns(this.eventDefs)}
-         FROM ${eventsFrom(platform, scope)} AS e
+         FROM ${eventsFrom(this.eventsSource, platform, scope)} AS e
          LEFT ANY JOIN (SELECT platform AS rp, source_id, toString(${col}) AS k, ${where} AS pass FROM records FINAL
                         WHERE (platform, source_id) IN (SELECT platform, record_id FROM events WHERE at >= ${W} AND at < ${W_TO})) AS r
            ON r.rp = e.platform AND r.source_id = e.record_id
@@ -216,7 +219,7 @@ export class MetricsQueries {
       `SELECT ${SERIES_BUCKET_SQL[bucket](col)} AS b, ${aggregateColumns(defs)} FROM ${source} GROUP BY b`, params)
     const [recRows, evRows] = await Promise.all([
       grouped(this.recordsFrom(platform, scope), 'received_at', this.recordDefs),
-      grouped(eventsFrom(platform, scope), 'at', this.eventDefs),
+      grouped(eventsFrom(this.eventsSource, platform, scope), 'at', this.eventDefs),
     ])
     return {
       window: describeWindow(w), as_of: isoShanghai(asOf), platform: platform ?? null, generated_at: isoShanghai(Date.now()), bucket,
