@@ -60,7 +60,7 @@ export async function startApp(cfg: Config, opts: { jobs?: boolean; jobsPrefix?:
     extended: cfg.METRICS_EXTENDED,
   })
   const jobs = redis ? await startJobs({
-    redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,
+    redisUrl: redis.url, db, bounceEveryMs: cfg.JOB_BOUNCE_EVERY_MS, rollups: metrics.rollups, rollupEveryMs: cfg.JOB_ROLLUP_EVERY_MS, detectEveryMs: cfg.JOB_DETECT_EVERY_MS,
     detect: { detectors: detectorsConfig(cfg.DETECT_CONFIG), catchUpDays: cfg.DETECT_CATCH_UP_DAYS, recomputeDays: cfg.DETECT_RECOMPUTE_DAYS },
     hotIssuesEveryMs: cfg.JOB_HOT_ISSUES_EVERY_MS, hotIssuesDays: cfg.HOT_ISSUES_DAYS, hotIssuesTop: cfg.HOT_ISSUES_TOP, prefix: opts.jobsPrefix ?? cfg.QUEUE_PREFIX, log: logger,
     startPaused: redis.unavailable !== null, overdueFactor: cfg.JOB_OVERDUE_FACTOR, overdueMarginMs: cfg.JOB_OVERDUE_MARGIN_MS,

@@ -142,6 +142,8 @@ export const ConfigSchema = z
     // Deployments sharing one Redis keep their queues apart by prefix (one per city / data set).
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('linkage'),
     JOB_BOUNCE_EVERY_MS: z.coerce.number().int().min(1000).default(30_000),
+    // Metric rollups: days changed since computed are recomputed this often (read raw until then).
+    JOB_ROLLUP_EVERY_MS: z.coerce.number().int().min(1000).default(10_000),
     // Early-warning detectors run this often (each run covers the windows that are due or whose data changed).
     JOB_DETECT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
     // Detector thresholds overriding the defaults (README, Early warning), as JSON per detector.

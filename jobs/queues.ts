@@ -15,6 +15,8 @@ import { ItemStore } from '../analytics/items/store'
 import { queryHotIssues, hotIssueToFinding } from '../analytics/hotspots'
 import { CITY_WIDE } from '../analytics/scope'
 import { OutageLog, type Log } from './outage-log'
+import { runRollupJob, ROLLUP_JOB } from './rollup-job'
+import type { Rollups } from '../analytics/metrics/rollup'
 
 export const ANALYTICS_QUEUE = 'linkage-analytics'
 export const HOT_ISSUES_JOB = 'hot-issues'
@@ -32,6 +34,9 @@ export interface JobsOptions {
   hotIssuesEveryMs?: number
   hotIssuesDays?: number
   hotIssuesTop?: number
+  /** Metric rollups (the metric queries' own, so both use one fingerprint) and how often changed days are recomputed. */
+  rollups?: Rollups
+  rollupEveryMs?: number
   /** Separate deployments (tests, cities) sharing one Redis keep apart by prefix. */
   prefix?: string
   log: Log
@@ -93,6 +98,10 @@ export async function startJobs(o: JobsOptions): Promise<Jobs> {
       if (r.errors.length && r.detectors.every((d) => !d.ok)) throw new Error(`every detector failed: ${r.errors[0].error}`)
       return { windows: r.windows.length, findings: r.findings, failed: r.errors.map((e) => e.detector) }
     } },
+    ...(o.rollups ? [{ id: ROLLUP_JOB, everyMs: o.rollupEveryMs ?? 10_000, run: async () => {
+      const r = await runRollupJob(o.rollups!)
+      return { days: r.days.length <= 10 ? r.days : [...r.days.slice(0, 3), '…', ...r.days.slice(-3)], computed: r.days.length, left: r.left }
+    } }] : []),
     { id: HOT_ISSUES_JOB, everyMs: o.hotIssuesEveryMs ?? 300_000, run: async () => {
       // A rolling window: a hot issue's fingerprint (entity + problem) is stable, so each run updates
       // the same items; the top ones by heat are raised, the long tail stays on /api/hotspots only.

@@ -7,6 +7,7 @@ import { knownDay, KNOWN, at, record, transfer, testNow } from './helpers/fixtur
 import { runBounceJob, BOUNCE_JOB } from '../jobs/bounce-job'
 import { DETECT_JOB } from '../jobs/detect-job'
 import { HOT_ISSUES_JOB } from '../jobs/queues'
+import { ROLLUP_JOB } from '../jobs/rollup-job'
 import { queryRows } from '../analytics/clickhouse'
 import { MetricsQueries } from '../analytics/metrics/queries'
 import { chTime } from '../ingest/rows'
@@ -47,7 +48,7 @@ describe('bounce job', () => {
   it('is registered once under a stable scheduler id and runs on its own', async () => {
     const schedulers = await app.jobs!.queue.getJobSchedulers()
     // One schedule per job, under its stable id (jobs/queues.ts): bounces, detectors, hot issues.
-    expect(schedulers.map((s) => s.key).sort()).toEqual([BOUNCE_JOB, DETECT_JOB, HOT_ISSUES_JOB].sort())
+    expect(schedulers.map((s) => s.key).sort()).toEqual([BOUNCE_JOB, DETECT_JOB, HOT_ISSUES_JOB, ROLLUP_JOB].sort())
     const rows = await waitFor(async () => {
       const r = await metrics().bounces(14, testNow())
       return r.rows.some((x) => x.day === KNOWN.day) && r

@@ -114,6 +114,23 @@ const signLimits = (p: MetricParams) => ({
   lim: Math.trunc(p.signLimit12345Min ?? DEFAULT_SIGN_LIMIT_MIN), limE: Math.trunc(p.signLimitEmergencyMin ?? DEFAULT_SIGN_LIMIT_EMERGENCY_MIN),
 })
 export const DEFAULT_MIN_COVERAGE = 0.8
+/** When a dispatched 12345 order must be signed by (policy signing_clock). */
+const signDeadlineSql = (p: MetricParams) => {
+  const sl = signLimits(p)
+  return `(dispatched_at + toIntervalMinute(if(urgency = 'emergency', ${sl.limE}, ${sl.lim})))`
+}
+
+/**
+ * Every instant a record metric compares with as_of (`X <= as_of` / `X > as_of`, over a record row
+ * with the derived columns): a record's judgement can change with as_of only when as_of crosses one
+ * of these, so once as_of is past all of them it is final (rollups rely on this; a test checks that
+ * the record definitions compare as_of with nothing else).
+ */
+export const asOfInstants = (p: MetricParams): string[] => ['resp_deadline', signDeadlineSql(p), 'due_at', 'arrive_deadline']
+const EPOCH = "toDateTime64(0, 3, 'Asia/Shanghai')"
+/** The latest of a record's asOfInstants (the epoch when it has none): from then on no as_of changes how it is judged. */
+export const settleSql = (p: MetricParams): string =>
+  `greatest(${asOfInstants(p).map((x) => `ifNull(toDateTime64(${x}, 3, 'Asia/Shanghai'), ${EPOCH})`).join(', ')})`
 
 /** The SQL placeholder of the instant a metric is judged at (`as_of`); never now64(). */
 export const AS_OF = `{as_of:DateTime64(3, 'Asia/Shanghai')}`
@@ -298,6 +315,12 @@ export const seconds = (a: string, b: string) => `intDiv(toUnixTimestamp64Milli(
 const RECORD_EVENT_TYPES = "('returned', 'redispatched', 'replied', 'closed', 'callback')"
 const ANSWER_EVENT = "type IN ('replied', 'closed', 'callback')"
 
+/** Rows of records (`rows`: a SELECT of records' columns) with the derived columns, the extended facts 0: the non-extended records source. */
+export function withDerived(p: MetricParams, rows: string): string {
+  return `(SELECT *, 0 AS has_return, 0 AS has_rehandle, 0 AS is_repeat, ${recordDerived(p)}
+    FROM (${rows}) AS rw)`
+}
+
 /**
  * Records received in [{from}, {to}) matching `where` (on records' own columns), read FINAL, with the
  * derived columns and, per record, what its events and its caller's earlier records say: has_return (a
@@ -306,9 +329,7 @@ const ANSWER_EVENT = "type IN ('replied', 'closed', 'callback')"
  * span's earliest start being {rep_from}). Records no fact names get 0. Published as records_source_sql.
  */
 export function recordsSource(p: MetricParams, where = '1'): string {
-  if (p.extended === false)
-    return `(SELECT *, 0 AS has_return, 0 AS has_rehandle, 0 AS is_repeat, ${recordDerived(p)}
-    FROM (SELECT * FROM records FINAL WHERE ${windowFinal('received_at')} AND (${where})) AS rw)`
+  if (p.extended === false) return withDerived(p, `SELECT * FROM records FINAL WHERE ${windowFinal('received_at')} AND (${where})`)
   const sp = repeatSpans(p)
   // (the records of the window, read again for the joins; every version of a key lives in one month)
   const windowKeys = `SELECT platform AS wp, source_id AS wid, received_at AS wr FROM records FINAL WHERE ${windowFinal('received_at')}`
@@ -353,12 +374,13 @@ export function recordsSource(p: MetricParams, where = '1'): string {
  * sending record (the call) was received. Published as events_source_sql. (The bounce job and the
  * detectors read eventsInWindow() itself, without these joins.)
  */
-export function metricEventsSource(p: Pick<MetricParams, 'extended'> = {}): string {
+export function metricEventsSource(p: Pick<MetricParams, 'extended'> = {}, where = '1'): string {
   if (p.extended === false)
     return `(SELECT ev.*, 0 AS cp_found, CAST(NULL AS Nullable(DateTime64(3, 'Asia/Shanghai'))) AS cp_accepted_at,
       CAST(NULL AS Nullable(DateTime64(3, 'Asia/Shanghai'))) AS cp_fed_back_at, 0 AS cp_answered, 0 AS cp_moved_on, 0 AS came_back,
       CAST(NULL AS Nullable(DateTime64(3, 'Asia/Shanghai'))) AS sr_received_at
-    FROM ${eventsInWindow()} AS ev)`
+    FROM ${eventsInWindow(where)} AS ev)`
+  if (where !== '1') throw new Error('metricEventsSource: a narrowing `where` is for the base events source only')
   const windowTransfers = (extra: string) => `SELECT to_platform, counterpart_id FROM events
                    WHERE ${windowMonths('at')} AND at >= ${FROM} AND at < ${TO} AND ${TRANSFER_OUT} AND counterpart_id != ''${extra}`
   // (join_use_nulls is on: a counterpart not found gives NULLs, turned into 0 here)
@@ -439,7 +461,7 @@ function allMetricDefs(p: MetricParams): MetricDef[] {
   ]
   const BOUNCE = `${TRANSFER_OUT} AND ${BOUNCED_BACK}`
   const sl = signLimits(p)
-  const signDeadline = `(dispatched_at + toIntervalMinute(if(urgency = 'emergency', ${sl.limE}, ${sl.lim})))`
+  const signDeadline = signDeadlineSql(p)
   return [
     { id: 'volume_12345', label: '12345 工单量', label_en: '12345 work orders', unit: 'count', platform: '12345', source: 'records',
       num: "platform = '12345'", formula: '窗口内受理的 12345 工单数 (records with platform=12345 and received_at in the window)', policies: ['window', 'platform_filter', 'regions'] },

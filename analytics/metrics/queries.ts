@@ -12,10 +12,48 @@ import { metricVersions } from './versions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { toValue, sumRows, type AggRow } from './values'
 import { chTime } from '../../ingest/rows'
+import { windowMonths as windowMonthsSql, windowFinal, withDerived } from './definitions'
 import { Reference } from '../../ingest/reference'
 import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
+import { Rollups, committed, sumColumns, partColumns, type UsableDay } from './rollup'
+import { isExtended } from './definitions'
 
 type PlatformFilter = '12345' | '110' | undefined
+
+interface GroupSpec {
+  /** The bucket label from a Date or DateTime column; null: no buckets. */
+  bucket: ((col: string) => string) | null
+  /** Buckets finer than a day: rollups cannot serve them. */
+  hourly?: boolean
+  keys: string[]
+  /** The dims (ROLLUP_DIMS) the keys are made of. */
+  dims: string[]
+  /** A row's group, to join the extended metrics' rows to. */
+  keyOf: (r: AggRow) => string
+  groupBy: string
+  where: string
+  params: Record<string, unknown>
+  /** The extended metrics' rows (records, events), raw, with the same key columns. */
+  ext: (recDefs: MetricDef[], evDefs: MetricDef[]) => Promise<AggRow[][]>
+}
+
+/** The instants of [from, to) on days not rolled up, as one span (null: every day is). */
+function rawBounds(w: TimeWindow, rolled: UsableDay[]): { from: number; to: number } | null {
+  const done = new Set(rolled.map((d) => d.day))
+  let lo = Infinity, hi = -Infinity
+  for (let d = shanghaiDayStart(w.from); d < w.to; d += 86_400_000) {
+    if (done.has(isoShanghai(d).slice(0, 10))) continue
+    lo = Math.min(lo, Math.max(d, w.from)); hi = Math.max(hi, Math.min(d + 86_400_000, w.to))
+  }
+  return lo < hi ? { from: lo, to: hi } : null
+}
+
+/** Rows of two queries over the same groups, joined by their key columns (a group only one has keeps its columns). */
+function mergeByKeys(a: AggRow[], b: AggRow[], key: (r: AggRow) => string): AggRow[] {
+  const out = new Map(a.map((r) => [key(r), { ...r }]))
+  for (const r of b) out.set(key(r), { ...(out.get(key(r)) ?? {}), ...r })
+  return [...out.values()]
+}
 
 /** The records column of each breakdown dimension. */
 const DIM_COLUMN: Record<Dimension, string> = { county: 'county_code', town: 'town_code', unit: 'unit_code', category: 'category_code', channel: 'channel' }
@@ -49,11 +87,19 @@ export class MetricsQueries {
   private readonly eventsSource: string
 
   private readonly versions = metricVersions()
+  /** Rollups serve every metric but the extended ones, which are read raw (only when enabled). */
+  readonly rollups: Rollups
+  private readonly extRecordDefs: MetricDef[]
+  private readonly extEventDefs: MetricDef[]
 
-  constructor(readonly db: Db, private readonly p: MetricParams) {
+  /** `rollups: false` reads every day raw (benchmarks and tests compare the two). */
+  constructor(readonly db: Db, private readonly p: MetricParams, private readonly opts: { rollups?: boolean } = {}) {
     this.defs = metricDefs(p)
     this.recordDefs = this.defs.filter((d) => d.source === 'records')
     this.eventDefs = this.defs.filter((d) => d.source === 'events')
+    this.rollups = new Rollups(db, p)
+    this.extRecordDefs = this.recordDefs.filter(isExtended)
+    this.extEventDefs = this.eventDefs.filter(isExtended)
     this.derived = recordDerived(p)
     this.minCoverage = p.minCoverage ?? DEFAULT_MIN_COVERAGE
     this.eventsSource = metricEventsSource(p)
@@ -109,13 +155,14 @@ export class MetricsQueries {
     const bucketExpr = (col: string) => (bucket === 'day' ? `toString(toDate(${col}))` : `formatDateTime(toStartOfHour(${col}), '%Y-%m-%d %H:00')`)
     // One query per source gives the trend buckets and the window's total (the grouping set ()): a
     // distinct count over the window is not the sum of its buckets.
-    const grouped = (source: string, col: string, defs: MetricDef[]) => queryRows(this.db,
+    const raw = (source: string, col: string, defs: MetricDef[]) => queryRows(this.db,
       `SELECT ${bucketExpr(col)} AS bucket, grouping(bucket) AS is_total, ${aggregateColumns(defs)}
        FROM ${source} GROUP BY GROUPING SETS ((bucket), ())`, params)
-    const [recRows, evRows] = await Promise.all([
-      grouped(this.recordsFrom(platform, scope), 'received_at', this.recordDefs),
-      grouped(eventsFrom(this.eventsSource, platform, scope), 'at', this.eventDefs),
-    ])
+    const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
+      bucket: bucketExpr, hourly: bucket === 'hour', keys: ['b AS bucket', 'grouping(bucket) AS is_total'], dims: [], keyOf: (r) => (Number(r.is_total) === 1 ? '' : String(r.bucket)),
+      groupBy: 'GROUPING SETS ((bucket), ())', where: this.scopeWhere(platform, scope), params,
+      ext: (rd, ed) => Promise.all([raw(this.recordsFrom(platform, scope), 'received_at', rd), raw(eventsFrom(this.eventsSource, platform, scope), 'at', ed)]),
+    })
     const total = (rows: AggRow[]) => rows.find((r) => Number(r.is_total) === 1)
     const buckets = (rows: AggRow[]) => rows.filter((r) => Number(r.is_total) === 0)
     return {
@@ -135,19 +182,20 @@ export class MetricsQueries {
    */
   async byRegion(w: TimeWindow, platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<ByRegion> {
     const params = this.params(w, asOf, platform)
-    const [recRows, evRows] = await Promise.all([
-      queryRows<AggRow & { county_code: string }>(this.db,
-        `SELECT county_code, ${aggregateColumns(this.recordDefs)} FROM ${this.recordsFrom(platform, scope)} GROUP BY county_code`, params),
-      // An event belongs to the district of the record it was sent from (the record its platform reports it on).
-      queryRows<AggRow & { county_code: string }>(this.db,
-        `SELECT ifNull(r.county_code, '') AS county_code, ${aggregateColumns(this.eventDefs)}
-         FROM ${eventsFrom(this.eventsSource, platform, scope)} AS e
-         LEFT ANY JOIN (SELECT platform AS rp, source_id, county_code FROM records FINAL
-                        WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
-                                                       WHERE at >= ${W} AND at < ${W_TO})) AS r
-           ON r.rp = e.platform AND r.source_id = e.record_id
-         GROUP BY county_code`, params),
-    ])
+    const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
+      bucket: null, keys: ['county_code'], dims: ['county_code'], keyOf: (r) => String(r.county_code), groupBy: 'county_code', where: this.scopeWhere(platform, scope), params,
+      ext: (rd, ed) => Promise.all([
+        queryRows<AggRow>(this.db, `SELECT county_code, ${aggregateColumns(rd)} FROM ${this.recordsFrom(platform, scope)} GROUP BY county_code`, params),
+        // An event belongs to the district of the record it was sent from (the record its platform reports it on).
+        queryRows<AggRow>(this.db,
+          `SELECT ifNull(r.county_code, '') AS county_code, ${aggregateColumns(ed)}
+           FROM ${eventsFrom(this.eventsSource, platform, scope)} AS e
+           LEFT ANY JOIN (SELECT platform AS rp, source_id, county_code FROM records FINAL
+                          WHERE (platform, source_id) IN (SELECT platform, record_id FROM events
+                                                         WHERE at >= ${W} AND at < ${W_TO})) AS r
+             ON r.rp = e.platform AND r.source_id = e.record_id
+           GROUP BY county_code`, params)]),
+    }) as { rec: (AggRow & { county_code: string })[]; ev: (AggRow & { county_code: string })[] }
     // A scoped caller sees its counties only (no 未知区域: unknown places belong to no county's scope).
     const counties = Reference.load().regions.counties.filter((c) => inScope(scope, c.code))
     const known = new Set(counties.map((c) => c.code))
@@ -178,19 +226,21 @@ export class MetricsQueries {
     }
     const where = conds.length ? conds.join(' AND ') : '1'
     const col = DIM_COLUMN[dim]
-    const [recRows, evRows] = await Promise.all([
-      queryRows<AggRow & { k: string }>(this.db,
-        `SELECT toString(${col}) AS k, ${aggregateColumns(this.recordDefs)} FROM ${this.recordsFrom(platform, scope)} WHERE ${where} GROUP BY k`, params),
-      // Events under their sending record's value; with filters, only events whose sending record passes them.
-      queryRows<AggRow & { k: string }>(this.db,
-        `SELECT ifNull(r.k, '') AS k, ${aggregateColumns(this.eventDefs)}
-         FROM ${eventsFrom(this.eventsSource, platform, scope)} AS e
-         LEFT ANY JOIN (SELECT platform AS rp, source_id, toString(${col}) AS k, ${where} AS pass FROM records FINAL
-                        WHERE (platform, source_id) IN (SELECT platform, record_id FROM events WHERE at >= ${W} AND at < ${W_TO})) AS r
-           ON r.rp = e.platform AND r.source_id = e.record_id
-         WHERE ${conds.length ? 'ifNull(r.pass, 0) = 1' : '1'}
-         GROUP BY k`, params),
-    ])
+    const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
+      bucket: null, keys: [`toString(${col}) AS k`], dims: [col], keyOf: (r) => String(r.k), groupBy: 'k', where: `${this.scopeWhere(platform, scope)} AND ${where}`, params,
+      ext: (rd, ed) => Promise.all([
+        queryRows<AggRow>(this.db,
+          `SELECT toString(${col}) AS k, ${aggregateColumns(rd)} FROM ${this.recordsFrom(platform, scope)} WHERE ${where} GROUP BY k`, params),
+        // Events under their sending record's value; with filters, only events whose sending record passes them.
+        queryRows<AggRow>(this.db,
+          `SELECT ifNull(r.k, '') AS k, ${aggregateColumns(ed)}
+           FROM ${eventsFrom(this.eventsSource, platform, scope)} AS e
+           LEFT ANY JOIN (SELECT platform AS rp, source_id, toString(${col}) AS k, ${where} AS pass FROM records FINAL
+                          WHERE (platform, source_id) IN (SELECT platform, record_id FROM events WHERE at >= ${W} AND at < ${W_TO})) AS r
+             ON r.rp = e.platform AND r.source_id = e.record_id
+           WHERE ${conds.length ? 'ifNull(r.pass, 0) = 1' : '1'}
+           GROUP BY k`, params)]),
+    }) as { rec: (AggRow & { k: string })[]; ev: (AggRow & { k: string })[] }
     const keys = [...new Set([...recRows.map((r) => r.k), ...evRows.map((r) => r.k)])]
     const size = (k: string) => {
       const r = recRows.find((x) => x.k === k), e = evRows.find((x) => x.k === k)
@@ -215,16 +265,71 @@ export class MetricsQueries {
   /** Every metric per bucket of the window (hour … year, Asia/Shanghai); empty buckets included. */
   async series(bucket: SeriesBucket, w: TimeWindow, platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<Series> {
     const params = this.params(w, asOf, platform)
-    const grouped = (source: string, col: string, defs: MetricDef[]) => queryRows<AggRow & { b: string }>(this.db,
+    const raw = (source: string, col: string, defs: MetricDef[]) => queryRows<AggRow>(this.db,
       `SELECT ${SERIES_BUCKET_SQL[bucket](col)} AS b, ${aggregateColumns(defs)} FROM ${source} GROUP BY b`, params)
-    const [recRows, evRows] = await Promise.all([
-      grouped(this.recordsFrom(platform, scope), 'received_at', this.recordDefs),
-      grouped(eventsFrom(this.eventsSource, platform, scope), 'at', this.eventDefs),
-    ])
+    const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
+      bucket: SERIES_BUCKET_SQL[bucket], hourly: bucket === 'hour', keys: ['b'], dims: [], keyOf: (r) => String(r.b), groupBy: 'b', where: this.scopeWhere(platform, scope), params,
+      ext: (rd, ed) => Promise.all([raw(this.recordsFrom(platform, scope), 'received_at', rd), raw(eventsFrom(this.eventsSource, platform, scope), 'at', ed)]),
+    })
     return {
       window: describeWindow(w), as_of: isoShanghai(asOf), platform: platform ?? null, generated_at: isoShanghai(Date.now()), bucket,
       points: seriesBuckets(w, bucket).map((b) => ({ bucket: b, metrics: this.values(recRows.find((r) => r.b === b), evRows.find((r) => r.b === b), platform) })),
     }
+  }
+
+  /** Platform and region scope over a record's (or an event's sending record's) fields. */
+  private scopeWhere(platform: PlatformFilter, scope: Scope): string {
+    return `${platform ? 'platform = {platform:String} AND ' : ''}${scopeSql('county_code', scope)}`
+  }
+
+  /**
+   * Both sources' aggregated rows, grouped by `keys` (SQL over a part's columns: b, the bucket label
+   * from `bucket`, and the ROLLUP_DIMS) under `where` (over the same columns): the days whose rollups
+   * equal raw for this window and as_of are summed from them, the others read raw, in one query per
+   * source. Extended metrics (when on) come from `ext`, raw, joined in by the key columns.
+   */
+  private async grouped(w: TimeWindow, asOf: number, o: GroupSpec): Promise<{ rec: AggRow[]; ev: AggRow[] }> {
+    const r = this.rollups
+    const usable = !o.hourly && this.opts.rollups !== false ? await r.usableDays(w.from, w.to, asOf).catch(() => ({ records: [], events: [] })) : { records: [], events: [] }
+    // Parts group by the bucket and the dims the keys need only.
+    const g = ['b', ...o.dims].join(', ')
+    const sel = (bucket: string) => [`${bucket} AS b`, ...o.dims].join(', ')
+    const b = (col: string) => (o.bucket ? o.bucket(col) : "''")
+    const outer = (parts: string[], defs: MetricDef[]) =>
+      `SELECT ${o.keys.join(', ')}, ${sumColumns(defs)} FROM (${parts.join('\n UNION ALL \n')}) GROUP BY ${o.groupBy}`
+    const names = (defs: MetricDef[]) => defs.flatMap((d) => [`${d.id}__n`, ...(d.den ? [`${d.id}__d`] : []), ...(d.coverage ? [`${d.id}__nr`, `${d.id}__p`] : [])]).join(', ')
+
+    const recParts: string[] = [], evParts: string[] = []
+    const ru = usable.records, eu = usable.events
+    if (ru.length) recParts.push(`SELECT ${sel(b('day'))}, ${names(r.recDefs)} FROM ${r.recTable} WHERE ${committed(ru)} AND (${o.where})`)
+    // The rolled-up days' pending records, judged at this as_of in the metrics as_of changes (the
+    // rollup holds the others); the other days' records raw.
+    const pendingDays = ru.filter((d) => (d.pending ?? 1) > 0)
+    if (pendingDays.length) recParts.push(r.pendingPart(pendingDays, o.where, b('received_at'), o.dims))
+    const recRaw = rawBounds(w, ru)
+    if (recRaw) {
+      // (the keys first, without FINAL and by the months' min-max: FINAL then merges only their granules)
+      const notRolled = `NOT has({ru:Array(Date)}, toDate(received_at))`
+      recParts.push(`SELECT ${sel(b('received_at'))}, ${partColumns(r.recDefs)}
+        FROM ${withDerived(r.base, `SELECT * FROM records FINAL WHERE ${windowFinal('received_at')} AND (${o.where}) AND ${notRolled}
+          AND (platform, source_id) IN (SELECT platform, source_id FROM records WHERE ${windowMonthsSql('received_at')} AND received_at >= ${W} AND received_at < ${W_TO} AND ${notRolled})`)} AS rr
+        GROUP BY ${g}`)
+    }
+    if (eu.length) evParts.push(`SELECT ${sel(b('day'))}, ${names(r.evDefs)} FROM ${r.evTable} WHERE ${committed(eu)} AND (${o.where})`)
+    const evRaw = rawBounds(w, eu)
+    if (evRaw) {
+      const notRolled = 'NOT has({eu:Array(Date)}, toDate(at))'
+      evParts.push(`SELECT ${sel('b')}, ${partColumns(r.evDefs)} FROM ${r.placedEventRows(b('e.at'), notRolled, true)} AS pe WHERE ${o.where} GROUP BY ${g}`)
+    }
+    const p = (raw: { from: number; to: number } | null, extra: Record<string, unknown>) => ({ ...o.params, ...(raw ? { from: chTime(raw.from), to: chTime(raw.to) } : {}), ...extra })
+    const ext = this.p.extended !== false && (this.extRecordDefs.length || this.extEventDefs.length)
+    const [rec, ev, extRows] = await Promise.all([
+      recParts.length ? queryRows<AggRow>(this.db, outer(recParts, r.recDefs), p(recRaw, { ru: ru.map((d) => d.day) })) : Promise.resolve([]),
+      evParts.length ? queryRows<AggRow>(this.db, outer(evParts, r.evDefs), p(evRaw, { eu: eu.map((d) => d.day) })) : Promise.resolve([]),
+      ext ? o.ext(this.extRecordDefs, this.extEventDefs) : Promise.resolve(null),
+    ])
+    if (!extRows) return { rec, ev }
+    return { rec: mergeByKeys(rec, extRows[0], o.keyOf), ev: mergeByKeys(ev, extRows[1], o.keyOf) }
   }
 
   async bounces(days: number, now = Date.now()): Promise<Bounces> {
