@@ -290,7 +290,10 @@ export class MetricsQueries {
    */
   private async grouped(w: TimeWindow, asOf: number, o: GroupSpec): Promise<{ rec: AggRow[]; ev: AggRow[] }> {
     const r = this.rollups
-    const usable = !o.hourly && this.opts.rollups !== false ? await r.usableDays(w.from, w.to, asOf).catch(() => ({ records: [], events: [] })) : { records: [], events: [] }
+    const none = { records: [] as UsableDay[], events: [] as UsableDay[], empty: [] as string[] }
+    const usable = !o.hourly && this.opts.rollups !== false ? await r.usableDays(w.from, w.to, asOf).catch(() => none) : none
+    // Days with no data count as done: nothing to read raw.
+    const skip = (xs: UsableDay[]) => [...xs, ...usable.empty.map((day) => ({ day, computed_at: '' }))]
     // Parts group by the bucket and the dims the keys need only.
     const g = ['b', ...o.dims].join(', ')
     const sel = (bucket: string) => [`${bucket} AS b`, ...o.dims].join(', ')
@@ -306,7 +309,7 @@ export class MetricsQueries {
     // rollup holds the others); the other days' records raw.
     const pendingDays = ru.filter((d) => (d.pending ?? 1) > 0)
     if (pendingDays.length) recParts.push(r.pendingPart(pendingDays, o.where, b('received_at'), o.dims))
-    const recRaw = rawBounds(w, ru)
+    const recRaw = rawBounds(w, skip(ru))
     if (recRaw) {
       // (the keys first, without FINAL and by the months' min-max: FINAL then merges only their granules)
       const notRolled = `NOT has({ru:Array(Date)}, toDate(received_at))`
@@ -316,7 +319,7 @@ export class MetricsQueries {
         GROUP BY ${g}`)
     }
     if (eu.length) evParts.push(`SELECT ${sel(b('day'))}, ${names(r.evDefs)} FROM ${r.evTable} WHERE ${committed(eu)} AND (${o.where})`)
-    const evRaw = rawBounds(w, eu)
+    const evRaw = rawBounds(w, skip(eu))
     if (evRaw) {
       const notRolled = 'NOT has({eu:Array(Date)}, toDate(at))'
       evParts.push(`SELECT ${sel('b')}, ${partColumns(r.evDefs)} FROM ${r.placedEventRows(b('e.at'), notRolled, true)} AS pe WHERE ${o.where} GROUP BY ${g}`)
@@ -324,8 +327,8 @@ export class MetricsQueries {
     const p = (raw: { from: number; to: number } | null, extra: Record<string, unknown>) => ({ ...o.params, ...(raw ? { from: chTime(raw.from), to: chTime(raw.to) } : {}), ...extra })
     const ext = this.p.extended !== false && (this.extRecordDefs.length || this.extEventDefs.length)
     const [rec, ev, extRows] = await Promise.all([
-      recParts.length ? queryRows<AggRow>(this.db, outer(recParts, r.recDefs), p(recRaw, { ru: ru.map((d) => d.day) })) : Promise.resolve([]),
-      evParts.length ? queryRows<AggRow>(this.db, outer(evParts, r.evDefs), p(evRaw, { eu: eu.map((d) => d.day) })) : Promise.resolve([]),
+      recParts.length ? queryRows<AggRow>(this.db, outer(recParts, r.recDefs), p(recRaw, { ru: skip(ru).map((d) => d.day) })) : Promise.resolve([]),
+      evParts.length ? queryRows<AggRow>(this.db, outer(evParts, r.evDefs), p(evRaw, { eu: skip(eu).map((d) => d.day) })) : Promise.resolve([]),
       ext ? o.ext(this.extRecordDefs, this.extEventDefs) : Promise.resolve(null),
     ])
     if (!extRows) return { rec, ev }

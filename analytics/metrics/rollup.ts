@@ -150,14 +150,19 @@ export class Rollups {
    * under this fingerprint, counters unchanged since, every row inside the window, and (records) its
    * settled records' limits all passed by as_of.
    */
-  async usableDays(from: number, to: number, asOf: number): Promise<{ records: UsableDay[]; events: UsableDay[] }> {
+  async usableDays(from: number, to: number, asOf: number): Promise<{ records: UsableDay[]; events: UsableDay[]; empty: string[] }> {
     const lo = chTime(shanghaiDayStart(from)).slice(0, 10), hi = chTime(to - 1).slice(0, 10)
     const [meta, counters] = await Promise.all([
       this.meta('day BETWEEN {lo:Date} AND {hi:Date}', { lo, hi, from: chTime(from), to: chTime(to), as_of: chTime(asOf) },
         `ifNull(min_at >= {from:${T64}} AND max_at < {to:${T64}}, 1) AS in_window, ifNull(settled_max <= {as_of:${T64}}, 1) AS settled_ok`),
       this.counters(),
     ])
-    const out = { records: [] as UsableDay[], events: [] as UsableDay[] }
+    const out = { records: [] as UsableDay[], events: [] as UsableDay[], empty: [] as string[] }
+    // Days nothing was ever stored for need no reading at all.
+    for (let d = shanghaiDayStart(from); d < to; d += DAY) {
+      const day = chTime(d).slice(0, 10)
+      if (!counters.days.has(day)) out.empty.push(day)
+    }
     for (const m of meta) {
       if (!Number(m.in_window) || !counters.current(m)) continue
       if (m.source === 'records' && Number(m.settled_ok)) out.records.push({ day: m.day, computed_at: m.computed_at, pending: Number(m.pending) })
