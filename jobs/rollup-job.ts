@@ -13,6 +13,11 @@ export interface RollupRunOptions {
   now?: number
   /** At most this many days per run (the rest next run): a first run on years of history stays short. */
   maxDays?: number
+  /**
+   * Old computations are deleted at most this often (default 10 min): they are never read (readers
+   * take each day's latest commit), and each delete is a mutation, too many for every 10 s run.
+   */
+  pruneEveryMs?: number
 }
 
 export interface RollupRunResult { days: string[]; left: number }
@@ -29,11 +34,15 @@ export async function runRollupJob(r: Rollups, o: RollupRunOptions = {}): Promis
     at = nextComputedAt(at)
     await r.computeDay(start, at, d.sources)
   }
-  if (todo.length) await r.prune()
+  if (todo.length && Date.now() - lastPrune >= (o.pruneEveryMs ?? 600_000)) {
+    await r.prune()
+    lastPrune = Date.now()
+  }
   return { days: todo.map((d) => d.day), left: stale.length - todo.length }
 }
 
 let last = 0
+let lastPrune = 0
 function nextComputedAt(t: number): number {
   last = Math.max(t, last + 1)
   return last

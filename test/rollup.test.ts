@@ -154,7 +154,7 @@ describe('a rolled-up day changed afterwards is read raw until recomputed', () =
     // an order dispatched, signing limit a day later: settled only from then
     await send('records', [rec('RB-G5', '12345', t1 + HOUR, { dispatched_at: iso(t1 + 2 * HOUR), status: 'dispatched' })])
     const r = rolled.rollups
-    await runRollupJob(r, { now: t1 + 3 * DAY })
+    await runRollupJob(r, { now: t1 + 3 * DAY, pruneEveryMs: 0 })
     const w1 = { from: t1, to: t1 + DAY }
     expect((await r.usableDays(w1.from, w1.to, t1 + 3 * HOUR)).records).toEqual([]) // the limit had not passed then
     expect((await r.usableDays(w1.from, w1.to, t1 + 4 * DAY)).records.length).toBe(1)
@@ -166,7 +166,7 @@ describe('a rolled-up day changed afterwards is read raw until recomputed', () =
     // Other limits: another fingerprint, computed from scratch, and the old tables dropped.
     const other = new Rollups(app.db, { ...P, responseLimit110Min: 15 })
     expect(other.fp).not.toBe(r.fp)
-    await runRollupJob(other, { now: t1 + 3 * DAY, maxDays: 10_000 })
+    await runRollupJob(other, { now: t1 + 3 * DAY, maxDays: 10_000, pruneEveryMs: 0 })
     const tables = (await queryRows<{ name: string }>(app.db, `SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'rollup\\_%\\_%'`)).map((x) => x.name)
     expect(tables.some((x) => x.endsWith(other.fp))).toBe(true)
     expect(tables.some((x) => x.endsWith(r.fp))).toBe(false)

@@ -15,7 +15,7 @@ import { chTime } from '../../ingest/rows'
 import { windowMonths as windowMonthsSql, windowFinal, withDerived } from './definitions'
 import { Reference } from '../../ingest/reference'
 import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
-import { Rollups, committed, sumColumns, partColumns, type UsableDay } from './rollup'
+import { Rollups, committed, sumColumns, partColumns, COARSE_DIMS, type UsableDay } from './rollup'
 import { isExtended } from './definitions'
 
 type PlatformFilter = '12345' | '110' | undefined
@@ -28,6 +28,8 @@ interface GroupSpec {
   keys: string[]
   /** The dims (ROLLUP_DIMS) the keys are made of. */
   dims: string[]
+  /** `where` filters on platform and county_code only (so the coarse rollups can serve). */
+  coarseWhere?: boolean
   /** A row's group, to join the extended metrics' rows to. */
   keyOf: (r: AggRow) => string
   groupBy: string
@@ -159,7 +161,7 @@ export class MetricsQueries {
       `SELECT ${bucketExpr(col)} AS bucket, grouping(bucket) AS is_total, ${aggregateColumns(defs)}
        FROM ${source} GROUP BY GROUPING SETS ((bucket), ())`, params)
     const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
-      bucket: bucketExpr, hourly: bucket === 'hour', keys: ['b AS bucket', 'grouping(bucket) AS is_total'], dims: [], keyOf: (r) => (Number(r.is_total) === 1 ? '' : String(r.bucket)),
+      bucket: bucketExpr, hourly: bucket === 'hour', keys: ['b AS bucket', 'grouping(bucket) AS is_total'], dims: [], coarseWhere: true, keyOf: (r) => (Number(r.is_total) === 1 ? '' : String(r.bucket)),
       groupBy: 'GROUPING SETS ((bucket), ())', where: this.scopeWhere(platform, scope), params,
       ext: (rd, ed) => Promise.all([raw(this.recordsFrom(platform, scope), 'received_at', rd), raw(eventsFrom(this.eventsSource, platform, scope), 'at', ed)]),
     })
@@ -183,7 +185,7 @@ export class MetricsQueries {
   async byRegion(w: TimeWindow, platform?: '12345' | '110', asOf = Date.now(), scope: Scope = CITY_WIDE): Promise<ByRegion> {
     const params = this.params(w, asOf, platform)
     const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
-      bucket: null, keys: ['county_code'], dims: ['county_code'], keyOf: (r) => String(r.county_code), groupBy: 'county_code', where: this.scopeWhere(platform, scope), params,
+      bucket: null, keys: ['county_code'], dims: ['county_code'], coarseWhere: true, keyOf: (r) => String(r.county_code), groupBy: 'county_code', where: this.scopeWhere(platform, scope), params,
       ext: (rd, ed) => Promise.all([
         queryRows<AggRow>(this.db, `SELECT county_code, ${aggregateColumns(rd)} FROM ${this.recordsFrom(platform, scope)} GROUP BY county_code`, params),
         // An event belongs to the district of the record it was sent from (the record its platform reports it on).
@@ -227,7 +229,7 @@ export class MetricsQueries {
     const where = conds.length ? conds.join(' AND ') : '1'
     const col = DIM_COLUMN[dim]
     const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
-      bucket: null, keys: [`toString(${col}) AS k`], dims: [col], keyOf: (r) => String(r.k), groupBy: 'k', where: `${this.scopeWhere(platform, scope)} AND ${where}`, params,
+      bucket: null, keys: [`toString(${col}) AS k`], dims: [col], coarseWhere: conds.length === 0, keyOf: (r) => String(r.k), groupBy: 'k', where: `${this.scopeWhere(platform, scope)} AND ${where}`, params,
       ext: (rd, ed) => Promise.all([
         queryRows<AggRow>(this.db,
           `SELECT toString(${col}) AS k, ${aggregateColumns(rd)} FROM ${this.recordsFrom(platform, scope)} WHERE ${where} GROUP BY k`, params),
@@ -268,7 +270,7 @@ export class MetricsQueries {
     const raw = (source: string, col: string, defs: MetricDef[]) => queryRows<AggRow>(this.db,
       `SELECT ${SERIES_BUCKET_SQL[bucket](col)} AS b, ${aggregateColumns(defs)} FROM ${source} GROUP BY b`, params)
     const { rec: recRows, ev: evRows } = await this.grouped(w, asOf, {
-      bucket: SERIES_BUCKET_SQL[bucket], hourly: bucket === 'hour', keys: ['b'], dims: [], keyOf: (r) => String(r.b), groupBy: 'b', where: this.scopeWhere(platform, scope), params,
+      bucket: SERIES_BUCKET_SQL[bucket], hourly: bucket === 'hour', keys: ['b'], dims: [], coarseWhere: true, keyOf: (r) => String(r.b), groupBy: 'b', where: this.scopeWhere(platform, scope), params,
       ext: (rd, ed) => Promise.all([raw(this.recordsFrom(platform, scope), 'received_at', rd), raw(eventsFrom(this.eventsSource, platform, scope), 'at', ed)]),
     })
     return {
@@ -304,7 +306,9 @@ export class MetricsQueries {
 
     const recParts: string[] = [], evParts: string[] = []
     const ru = usable.records, eu = usable.events
-    if (ru.length) recParts.push(`SELECT ${sel(b('day'))}, ${names(r.recDefs)} FROM ${r.recTable} WHERE ${committed(ru)} AND (${o.where})`)
+    // (the coarse tables when the keys and the filters need no more than platform and county)
+    const coarse = o.dims.every((d) => (COARSE_DIMS as readonly string[]).includes(d)) && o.coarseWhere === true
+    if (ru.length) recParts.push(`SELECT ${sel(b('day'))}, ${names(r.recDefs)} FROM ${coarse ? r.recCoarse : r.recTable} WHERE ${committed(ru)} AND (${o.where})`)
     // The rolled-up days' pending records, judged at this as_of in the metrics as_of changes (the
     // rollup holds the others); the other days' records raw.
     const pendingDays = ru.filter((d) => (d.pending ?? 1) > 0)
@@ -318,7 +322,7 @@ export class MetricsQueries {
           AND (platform, source_id) IN (SELECT platform, source_id FROM records WHERE ${windowMonthsSql('received_at')} AND received_at >= ${W} AND received_at < ${W_TO} AND ${notRolled})`)} AS rr
         GROUP BY ${g}`)
     }
-    if (eu.length) evParts.push(`SELECT ${sel(b('day'))}, ${names(r.evDefs)} FROM ${r.evTable} WHERE ${committed(eu)} AND (${o.where})`)
+    if (eu.length) evParts.push(`SELECT ${sel(b('day'))}, ${names(r.evDefs)} FROM ${coarse ? r.evCoarse : r.evTable} WHERE ${committed(eu)} AND (${o.where})`)
     const evRaw = rawBounds(w, skip(eu))
     if (evRaw) {
       const notRolled = 'NOT has({eu:Array(Date)}, toDate(at))'

@@ -20,6 +20,10 @@ import { chTime } from '../../ingest/rows'
 import { shanghaiDayStart } from './window'
 
 export const ROLLUP_DIMS = ['platform', 'county_code', 'town_code', 'unit_code', 'category_code', 'channel'] as const
+/** The tables' layout: a change gives new tables (through the fingerprint), never a mix with old rows. */
+const LAYOUT = 2
+/** The dims of the coarse rollup tables. */
+export const COARSE_DIMS = ['platform', 'county_code'] as const
 const DAY = 86_400_000
 const T64 = "DateTime64(3, 'Asia/Shanghai')"
 
@@ -100,6 +104,9 @@ export class Rollups {
   readonly fp: string
   readonly recTable: string
   readonly evTable: string
+  /** The same by day × platform × county only: what overview, by-region and series need (a year is ~30 rows a day instead of ~1000). */
+  readonly recCoarse: string
+  readonly evCoarse: string
   readonly pendingTable: string
   readonly transfersOnly: boolean
   /** Record metrics judged at as_of, each with the instant it compares as_of with. */
@@ -115,10 +122,12 @@ export class Rollups {
     this.asOfDefs = this.recDefs.filter(judgedAsOf).map((d) => ({ def: d, instant: asOfInstantOf(d, asOfInstants(this.base)) }))
     this.fp = createHash('sha256').update(JSON.stringify({
       rec: partColumns(this.recDefs), ev: partColumns(this.evDefs), derived: recordDerived(this.base), settle: settleSql(this.base),
-      events: metricEventsSource(this.base), transfersOnly: this.transfersOnly,
+      events: metricEventsSource(this.base), transfersOnly: this.transfersOnly, layout: LAYOUT,
     })).digest('hex').slice(0, 12)
     this.recTable = `rollup_records_${this.fp}`
     this.evTable = `rollup_events_${this.fp}`
+    this.recCoarse = `rollup_recordsc_${this.fp}`
+    this.evCoarse = `rollup_eventsc_${this.fp}`
     this.pendingTable = `rollup_pending_${this.fp}`
   }
 
@@ -130,6 +139,9 @@ export class Rollups {
         ${columnTypes(this.recDefs)}) ENGINE = MergeTree ORDER BY (day, computed_at, platform, county_code)` })
       await this.db.command({ query: `CREATE TABLE IF NOT EXISTS ${this.evTable} (day Date, computed_at ${T64}, ${dims},
         ${columnTypes(this.evDefs)}) ENGINE = MergeTree ORDER BY (day, computed_at, platform, county_code)` })
+      for (const [t, defs] of [[this.recCoarse, this.recDefs], [this.evCoarse, this.evDefs]] as const)
+        await this.db.command({ query: `CREATE TABLE IF NOT EXISTS ${t} (day Date, computed_at ${T64}, ${COARSE_DIMS.map((c) => `${c} LowCardinality(String)`).join(', ')},
+          ${columnTypes(defs)}) ENGINE = MergeTree ORDER BY (day, computed_at, platform, county_code)` })
       // Unsettled records, one row each: per metric judged at as_of, its instant (x_<id>) and each
       // column's value before it (__b) and from it on (__a).
       const pending = this.asOfDefs.flatMap(({ def }) => [`x_${def.id} Nullable(${T64})`,
@@ -236,6 +248,7 @@ export class Rollups {
       await this.db.command({ query: `INSERT INTO ${this.recTable}
         SELECT toDate(received_at) AS day, {c:${T64}} AS computed_at, ${dims}, ${partColumns(rolled)}
         FROM ${recSrc} AS rs GROUP BY day, ${dims}`, query_params: params })
+      await this.coarsen(this.recTable, this.recCoarse, this.recDefs, params)
       const at = (x: string, when: string) => x.split(AS_OF).join(`(${when})`)
       const pendingCols = this.asOfDefs.flatMap(({ def, instant }) => [`${instant} AS x_${def.id}`,
         ...rowValues(def).flatMap((v) => [`toInt64(${at(v.value, `${instant} - toIntervalMillisecond(1)`)}) AS ${v.col}__b`, `toInt64(${at(v.value, instant)}) AS ${v.col}__a`])])
@@ -255,6 +268,7 @@ export class Rollups {
       await this.db.command({ query: `INSERT INTO ${this.evTable}
         SELECT toDate(at) AS day, {c:${T64}} AS computed_at, ${dims}, ${partColumns(this.evDefs)}
         FROM ${placed} AS pe GROUP BY day, ${dims}`, query_params: params })
+      await this.coarsen(this.evTable, this.evCoarse, this.evDefs, params)
       const [es] = await queryRows<{ rec_days: string[]; orphans: string; min_at: string | null; max_at: string | null }>(this.db,
         `SELECT groupUniqArrayIf(toString(toDate(sender_received_at)), sender_received_at IS NOT NULL) AS rec_days, toString(countIf(sender_received_at IS NULL)) AS orphans,
            if(count() = 0, NULL, toString(min(at))) AS min_at, if(count() = 0, NULL, toString(max(at))) AS max_at
@@ -267,6 +281,14 @@ export class Rollups {
         rec_days: recDays, rec_basis: recDaysBasis.toString(), rec_global: recGlobal.toString() })
     }
     if (commits.length) await this.db.insert({ table: 'rollup_days', format: 'JSONEachRow', values: commits })
+  }
+
+  /** A computation's rows ({day}, {c}) summed again by COARSE_DIMS. */
+  private async coarsen(fine: string, coarse: string, defs: MetricDef[], params: Record<string, unknown>): Promise<void> {
+    const cols = defs.flatMap((d) => [d.distinct ? `uniqExactMergeState(${d.id}__n) AS ${d.id}__n` : `sum(${d.id}__n) AS ${d.id}__n`,
+      ...(d.den ? [`sum(${d.id}__d) AS ${d.id}__d`] : []), ...(d.coverage ? [`sum(${d.id}__nr) AS ${d.id}__nr`, `sum(${d.id}__p) AS ${d.id}__p`] : [])])
+    await this.db.command({ query: `INSERT INTO ${coarse} SELECT day, computed_at, ${COARSE_DIMS.join(', ')}, ${cols.join(', ')}
+      FROM ${fine} WHERE day = {day:Date} AND computed_at = {c:${T64}} GROUP BY day, computed_at, ${COARSE_DIMS.join(', ')}`, query_params: params })
   }
 
   /**
@@ -310,7 +332,7 @@ export class Rollups {
   /** Rows of older computations and other fingerprints' tables are no longer read: drop them (rows of a computation in progress are newer, and stay). */
   async prune(): Promise<void> {
     await this.ensureTables()
-    for (const [t, source] of [[this.recTable, 'records'], [this.pendingTable, 'records'], [this.evTable, 'events']] as const) {
+    for (const [t, source] of [[this.recTable, 'records'], [this.recCoarse, 'records'], [this.pendingTable, 'records'], [this.evTable, 'events'], [this.evCoarse, 'events']] as const) {
       const old = await queryRows<{ day: string; computed_at: string }>(this.db,
         `SELECT toString(t.d) AS day, toString(t.c) AS computed_at
          FROM (SELECT DISTINCT day AS d, computed_at AS c FROM ${t}) AS t
@@ -320,7 +342,7 @@ export class Rollups {
         await this.db.command({ query: `DELETE FROM ${t} WHERE ${committed(old.slice(i, i + 500))}` })
     }
     const stale = await queryRows<{ name: string }>(this.db,
-      `SELECT name FROM system.tables WHERE database = currentDatabase() AND match(name, '^rollup_(records|events|pending)_[0-9a-f]{12}$')
+      `SELECT name FROM system.tables WHERE database = currentDatabase() AND match(name, '^rollup_(records|recordsc|events|eventsc|pending)_[0-9a-f]{12}$')
          AND NOT endsWith(name, {fp:String})`, { fp: this.fp })
     for (const x of stale) await this.db.command({ query: `DROP TABLE IF EXISTS ${x.name}` })
     await this.db.command({ query: 'DELETE FROM rollup_days WHERE fp != {fp:String}', query_params: { fp: this.fp } })
