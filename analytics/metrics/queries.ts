@@ -15,7 +15,7 @@ import { chTime } from '../../ingest/rows'
 import { windowMonths as windowMonthsSql, windowFinal, withDerived } from './definitions'
 import { Reference } from '../../ingest/reference'
 import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
-import { Rollups, committed, sumColumns, partColumns, COARSE_DIMS, type UsableDay } from './rollup'
+import { Rollups, committedIn, keysOf, sumColumns, partColumns, COARSE_DIMS, type UsableDay } from './rollup'
 import { isExtended } from './definitions'
 
 type PlatformFilter = '12345' | '110' | undefined
@@ -308,11 +308,11 @@ export class MetricsQueries {
     const ru = usable.records, eu = usable.events
     // (the coarse tables when the keys and the filters need no more than platform and county)
     const coarse = o.dims.every((d) => (COARSE_DIMS as readonly string[]).includes(d)) && o.coarseWhere === true
-    if (ru.length) recParts.push(`SELECT ${sel(b('day'))}, ${names(r.recDefs)} FROM ${coarse ? r.recCoarse : r.recTable} WHERE ${committed(ru)} AND (${o.where})`)
+    if (ru.length) recParts.push(`SELECT ${sel(b('day'))}, ${names(r.recDefs)} FROM ${coarse ? r.recCoarse : r.recTable} WHERE ${committedIn('rk')} AND (${o.where})`)
     // The rolled-up days' pending records, judged at this as_of in the metrics as_of changes (the
     // rollup holds the others); the other days' records raw.
     const pendingDays = ru.filter((d) => (d.pending ?? 1) > 0)
-    if (pendingDays.length) recParts.push(r.pendingPart(pendingDays, o.where, b('received_at'), o.dims))
+    if (pendingDays.length) recParts.push(r.pendingPart('pk', o.where, b('received_at'), o.dims))
     const recRaw = rawBounds(w, skip(ru))
     if (recRaw) {
       // (the keys first, without FINAL and by the months' min-max: FINAL then merges only their granules)
@@ -322,7 +322,7 @@ export class MetricsQueries {
           AND (platform, source_id) IN (SELECT platform, source_id FROM records WHERE ${windowMonthsSql('received_at')} AND received_at >= ${W} AND received_at < ${W_TO} AND ${notRolled})`)} AS rr
         GROUP BY ${g}`)
     }
-    if (eu.length) evParts.push(`SELECT ${sel(b('day'))}, ${names(r.evDefs)} FROM ${coarse ? r.evCoarse : r.evTable} WHERE ${committed(eu)} AND (${o.where})`)
+    if (eu.length) evParts.push(`SELECT ${sel(b('day'))}, ${names(r.evDefs)} FROM ${coarse ? r.evCoarse : r.evTable} WHERE ${committedIn('ek')} AND (${o.where})`)
     const evRaw = rawBounds(w, skip(eu))
     if (evRaw) {
       const notRolled = 'NOT has({eu:Array(Date)}, toDate(at))'
@@ -331,8 +331,8 @@ export class MetricsQueries {
     const p = (raw: { from: number; to: number } | null, extra: Record<string, unknown>) => ({ ...o.params, ...(raw ? { from: chTime(raw.from), to: chTime(raw.to) } : {}), ...extra })
     const ext = this.p.extended !== false && (this.extRecordDefs.length || this.extEventDefs.length)
     const [rec, ev, extRows] = await Promise.all([
-      recParts.length ? queryRows<AggRow>(this.db, outer(recParts, r.recDefs), p(recRaw, { ru: skip(ru).map((d) => d.day) })) : Promise.resolve([]),
-      evParts.length ? queryRows<AggRow>(this.db, outer(evParts, r.evDefs), p(evRaw, { eu: skip(eu).map((d) => d.day) })) : Promise.resolve([]),
+      recParts.length ? queryRows<AggRow>(this.db, outer(recParts, r.recDefs), p(recRaw, { ru: skip(ru).map((d) => d.day), rk: keysOf(ru), pk: keysOf(pendingDays) })) : Promise.resolve([]),
+      evParts.length ? queryRows<AggRow>(this.db, outer(evParts, r.evDefs), p(evRaw, { eu: skip(eu).map((d) => d.day), ek: keysOf(eu) })) : Promise.resolve([]),
       ext ? o.ext(this.extRecordDefs, this.extEventDefs) : Promise.resolve(null),
     ])
     if (!extRows) return { rec, ev }
