@@ -75,7 +75,7 @@ const raw = new MetricsQueries(db, p, { rollups: false })
 t = Date.now()
 let computed = 0
 for (;;) {
-  const r = await runRollupJob(q.rollups, { now })
+  const r = await runRollupJob(q.rollups, { now, budgetMs: Infinity })
   computed += r.days.length
   if (r.left === 0 && r.days.length === 0) break
   process.stdout.write(`\rrollups: ${computed} days computed, ${r.left} left`)

@@ -14,6 +14,11 @@ export interface RollupRunOptions {
   /** At most this many days per run (the rest next run): a first run on years of history stays short. */
   maxDays?: number
   /**
+   * A run starts no new day after this long (default 5 s): live data changes recent days all the time,
+   * and the job shares the worker (and this machine's cores) with the detectors and the queries.
+   */
+  budgetMs?: number
+  /**
    * Old computations are deleted at most this often (default 10 min): they are never read (readers
    * take each day's latest commit), and each delete is a mutation, too many for every 10 s run.
    */
@@ -26,24 +31,30 @@ export async function runRollupJob(r: Rollups, o: RollupRunOptions = {}): Promis
   await r.ensureTables()
   const stale = await r.staleDays()
   const todo = stale.slice(0, o.maxDays ?? 62)
-  // computed_at orders a day's computations: keep it growing even for two runs in one millisecond.
-  let at = o.now ?? Date.now()
+  const now = o.now ?? Date.now()
+  const started = Date.now()
+  const done: string[] = []
   for (const d of todo) {
+    if (done.length && Date.now() - started >= (o.budgetMs ?? 5000)) break
     const start = parseTimestamp(`${d.day} 00:00`)
     if (start === null) throw new Error(`rollup: bad day ${d.day}`)
-    at = nextComputedAt(at)
-    await r.computeDay(start, at, d.sources)
+    await r.computeDay(start, nextComputedAt(d.day, now), d.sources)
+    done.push(d.day)
   }
-  if (todo.length && Date.now() - lastPrune >= (o.pruneEveryMs ?? 600_000)) {
+  if (done.length && Date.now() - lastPrune >= (o.pruneEveryMs ?? 600_000)) {
     await r.prune()
     lastPrune = Date.now()
   }
-  return { days: todo.map((d) => d.day), left: stale.length - todo.length }
+  return { days: done, left: stale.length - done.length }
 }
 
-let last = 0
 let lastPrune = 0
-function nextComputedAt(t: number): number {
-  last = Math.max(t, last + 1)
-  return last
+// computed_at orders a day's computations (and is the instant it is judged at): it grows per day
+// even for two runs in one millisecond.
+const lastAt = new Map<string, number>()
+function nextComputedAt(day: string, t: number): number {
+  const at = Math.max(t, (lastAt.get(day) ?? 0) + 1)
+  if (lastAt.size > 20_000) lastAt.clear()
+  lastAt.set(day, at)
+  return at
 }

@@ -88,13 +88,13 @@ describe('rollups equal raw', () => {
       const firstEv = evSends.filter((_, i) => i % 4 < cut), restEv = evSends.filter((_, i) => i % 4 >= cut)
       await send('records', firstRec); await send('events', firstEv)
       const c1 = start + c.asOf * MIN
-      await runRollupJob(r, { now: c1 })
+      await runRollupJob(r, { budgetMs: Infinity, now: c1 })
       await send('records', restRec); await send('events', restEv)
       // whole days, a partial window, the second day; as_of before the computation, after it, long after
       const combos = [[{ from: day0, to: day0 + 2 * DAY }, start + 60 * DAY], [{ from: day0, to: day0 + 2 * DAY }, c1 - 6 * HOUR],
         [{ from: start + 2 * HOUR, to: start + 10 * HOUR }, c1 + HOUR], [{ from: day0 + DAY, to: day0 + 2 * DAY }, c1 + HOUR]] as const
       for (const [i, [w, a]] of combos.entries()) await sameAnswers(w, a, c.platform, `changed since (cut ${cut}), window ${iso(w.from)}, as_of ${iso(a)}`, i === 0)
-      await runRollupJob(r, { now: c1 + DAY })
+      await runRollupJob(r, { budgetMs: Infinity, now: c1 + DAY })
       for (const [i, [w, a]] of combos.entries()) await sameAnswers(w, a, c.platform, `caught up, window ${iso(w.from)}, as_of ${iso(a)}`, i === 0)
       // Caught up, the days with data are served from rollups for a late as_of.
       const u = await r.usableDays(day0, day0 + 2 * DAY, start + 60 * DAY)
@@ -116,7 +116,7 @@ describe('a rolled-up day changed afterwards is read raw until recomputed', () =
     // J1 sends G1 a transfer on day 2; whether it is a bounce depends on a transfer into J1 not sent yet.
     await send('events', [transfer('RB-E2', '110', 'RB-J1', '12345', 'RB-G1', iso(t0 + DAY + 2 * HOUR)),
       transfer('RB-E3', '12345', 'RB-GX', '110', 'RB-J9', iso(t0 + DAY + 3 * HOUR))]) // sender RB-GX not stored yet
-    await runRollupJob(r, { now: t0 + 10 * DAY })
+    await runRollupJob(r, { budgetMs: Infinity, now: t0 + 10 * DAY })
     const region = async (q: MetricsQueries) => (await q.byRegion(w, undefined, t0 + 20 * DAY)).regions
     const county = async (q: MetricsQueries, code: string) => (await region(q)).find((x) => x.county_code === code)!.metrics
     expect((await r.usableDays(w.from, w.to, t0 + 20 * DAY)).records.map((d) => d.day).length).toBe(2)
@@ -139,14 +139,14 @@ describe('a rolled-up day changed afterwards is read raw until recomputed', () =
     expect(await unknownTransfers(rolled)).toBe(0)
     expect(strip(await region(rolled))).toEqual(strip(await region(raw)))
     // Caught up: served again, and still equal.
-    const run = await runRollupJob(r, { now: t0 + 12 * DAY })
+    const run = await runRollupJob(r, { budgetMs: Infinity, now: t0 + 12 * DAY })
     expect(run.days).toEqual(expect.arrayContaining([iso(t0).slice(0, 10), iso(t0 + DAY).slice(0, 10)]))
     const u = await r.usableDays(w.from, w.to, t0 + 20 * DAY)
     expect([u.records.length, u.events.length]).toEqual([2, 2])
     expect(strip(await region(rolled))).toEqual(strip(await region(raw)))
     expect(await bounces(rolled)).toBe(1)
     // Nothing changed: the next run computes nothing.
-    expect((await runRollupJob(r, { now: t0 + 13 * DAY })).days).toEqual([])
+    expect((await runRollupJob(r, { budgetMs: Infinity, now: t0 + 13 * DAY })).days).toEqual([])
   })
 
   it('an as_of before a day’s settled limits is answered raw; pruning keeps only the latest computation; new settings get their own tables', async () => {
@@ -154,7 +154,7 @@ describe('a rolled-up day changed afterwards is read raw until recomputed', () =
     // an order dispatched, signing limit a day later: settled only from then
     await send('records', [rec('RB-G5', '12345', t1 + HOUR, { dispatched_at: iso(t1 + 2 * HOUR), status: 'dispatched' })])
     const r = rolled.rollups
-    await runRollupJob(r, { now: t1 + 3 * DAY, pruneEveryMs: 0 })
+    await runRollupJob(r, { budgetMs: Infinity, now: t1 + 3 * DAY, pruneEveryMs: 0 })
     const w1 = { from: t1, to: t1 + DAY }
     expect((await r.usableDays(w1.from, w1.to, t1 + 3 * HOUR)).records).toEqual([]) // the limit had not passed then
     expect((await r.usableDays(w1.from, w1.to, t1 + 4 * DAY)).records.length).toBe(1)
@@ -166,7 +166,7 @@ describe('a rolled-up day changed afterwards is read raw until recomputed', () =
     // Other limits: another fingerprint, computed from scratch, and the old tables dropped.
     const other = new Rollups(app.db, { ...P, responseLimit110Min: 15 })
     expect(other.fp).not.toBe(r.fp)
-    await runRollupJob(other, { now: t1 + 3 * DAY, maxDays: 10_000, pruneEveryMs: 0 })
+    await runRollupJob(other, { budgetMs: Infinity, now: t1 + 3 * DAY, maxDays: 10_000, pruneEveryMs: 0 })
     const tables = (await queryRows<{ name: string }>(app.db, `SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'rollup\\_%\\_%'`)).map((x) => x.name)
     expect(tables.some((x) => x.endsWith(other.fp))).toBe(true)
     expect(tables.some((x) => x.endsWith(r.fp))).toBe(false)
