@@ -6,7 +6,7 @@
 // what raw rows give (test/rollup.test.ts, `npm run bench:query`).
 //
 // as_of: a record can be judged differently at another as_of only while as_of has not passed all of
-// its limits (settleSql). A day's rollup holds the records settled when it was computed, judged
+// its limits (Rollups.settleSql). A day's rollup holds the records settled when it was computed, judged
 // then; its unsettled records are copied as they are into a pending table and judged at each
 // query's as_of. So a day serves any as_of after its latest settled record's limits (settled_max).
 //
@@ -15,13 +15,16 @@
 import { createHash } from 'node:crypto'
 import type { Db } from '../clickhouse'
 import { queryRows } from '../clickhouse'
-import { metricDefs, recordDerived, recordsSource, metricEventsSource, settleSql, asOfInstants, TRANSFER_OUT, AS_OF, type MetricDef, type MetricParams } from './definitions'
+import { metricDefs, recordDerived, recordsSource, metricEventsSource, asOfInstants, TRANSFER_OUT, AS_OF, type MetricDef, type MetricParams } from './definitions'
 import { chTime } from '../../ingest/rows'
 import { shanghaiDayStart } from './window'
 
 export const ROLLUP_DIMS = ['platform', 'county_code', 'town_code', 'unit_code', 'category_code', 'channel'] as const
 /** The tables' layout: a change gives new tables (through the fingerprint), never a mix with old rows. */
-const LAYOUT = 2
+const LAYOUT = 3
+const EPOCH = "toDateTime64(0, 3, 'Asia/Shanghai')"
+/** `x` (definition SQL) judged at the instant `when` instead of {as_of}. */
+const at = (x: string, when: string) => x.split(AS_OF).join(`(${when})`)
 /** The dims of the coarse rollup tables. */
 export const COARSE_DIMS = ['platform', 'county_code'] as const
 const DAY = 86_400_000
@@ -121,7 +124,7 @@ export class Rollups {
     this.transfersOnly = transfersOnly(this.evDefs)
     this.asOfDefs = this.recDefs.filter(judgedAsOf).map((d) => ({ def: d, instant: asOfInstantOf(d, asOfInstants(this.base)) }))
     this.fp = createHash('sha256').update(JSON.stringify({
-      rec: partColumns(this.recDefs), ev: partColumns(this.evDefs), derived: recordDerived(this.base), settle: settleSql(this.base),
+      rec: partColumns(this.recDefs), ev: partColumns(this.evDefs), derived: recordDerived(this.base), settle: this.settleSql(),
       events: metricEventsSource(this.base), transfersOnly: this.transfersOnly, layout: LAYOUT,
     })).digest('hex').slice(0, 12)
     this.recTable = `rollup_records_${this.fp}`
@@ -231,7 +234,8 @@ export class Rollups {
     const day = chTime(dayStart).slice(0, 10)
     const params = { from: chTime(dayStart), to: chTime(dayStart + DAY), as_of: chTime(now), c: chTime(now), rep_from: chTime(dayStart), day }
     const dims = ROLLUP_DIMS.join(', ')
-    const settle = settleSql(this.base)
+    // (a column of the source below: the expression is long, and it is used in every rolled-up column)
+    const settle = 'settle_at'
     // Counters first: whatever the reads below see is at least as new as these.
     const [recCounts, [{ evBasis }]] = await Promise.all([
       queryRows<{ day: string; n: string }>(this.db, 'SELECT toString(day) AS day, toString(sum(rows)) AS n FROM record_day_changes GROUP BY day'),
@@ -240,7 +244,7 @@ export class Rollups {
     const recCount = new Map(recCounts.map((r) => [r.day, BigInt(r.n)]))
     const commits: Record<string, unknown>[] = []
     if (sources.includes('records')) {
-      const recSrc = recordsSource(this.base, '1')
+      const recSrc = `(SELECT *, ${this.settleSql()} AS settle_at FROM ${recordsSource(this.base, '1')})`
       // Every record counts in the metrics as_of cannot change; only settled ones in those it can
       // (the unsettled ones are judged at each query's as_of from the pending copy).
       const settled = (x: string) => `(${x}) AND ${settle} <= {as_of:${T64}}`
@@ -250,7 +254,6 @@ export class Rollups {
         SELECT toDate(received_at) AS day, {c:${T64}} AS computed_at, ${dims}, ${partColumns(rolled)}
         FROM ${recSrc} AS rs GROUP BY day, ${dims}`, query_params: params })
       await this.coarsen(this.recTable, this.recCoarse, this.recDefs, params)
-      const at = (x: string, when: string) => x.split(AS_OF).join(`(${when})`)
       const pendingCols = this.asOfDefs.flatMap(({ def, instant }) => [`${instant} AS x_${def.id}`,
         ...rowValues(def).flatMap((v) => [`toInt64(${at(v.value, `${instant} - toIntervalMillisecond(1)`)}) AS ${v.col}__b`, `toInt64(${at(v.value, instant)}) AS ${v.col}__a`])])
       await this.db.command({ query: `INSERT INTO ${this.pendingTable}
@@ -282,6 +285,20 @@ export class Rollups {
         rec_days: recDays, rec_basis: recDaysBasis.toString(), rec_global: recGlobal.toString() })
     }
     if (commits.length) await this.db.insert({ table: 'rollup_days', format: 'JSONEachRow', values: commits })
+  }
+
+  /**
+   * When a record's judgement stops depending on as_of: the latest instant of a metric judged at
+   * as_of whose value differs before and from that instant (the epoch when none does). Tighter than
+   * settleSql (every deadline, decided or not): a record closed before its due date no longer
+   * waits for it, so only records still open within a limit are kept pending.
+   */
+  settleSql(): string {
+    const arms = this.asOfDefs.map(({ def, instant }) => {
+      const differs = rowValues(def).map((v) => `(${at(v.value, `${instant} - toIntervalMillisecond(1)`)}) != (${at(v.value, instant)})`).join(' OR ')
+      return `if(${differs}, ifNull(toDateTime64(${instant}, 3, 'Asia/Shanghai'), ${EPOCH}), ${EPOCH})`
+    })
+    return arms.length ? `greatest(${EPOCH}, ${arms.join(', ')})` : EPOCH
   }
 
   /** A computation's rows ({day}, {c}) summed again by COARSE_DIMS. */
