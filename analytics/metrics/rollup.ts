@@ -53,16 +53,9 @@ export function asOfInstantOf(d: MetricDef, instants: string[]): string {
 /** Whether a definition's judgement depends on as_of (its SQL compares with it). */
 export const judgedAsOf = (d: MetricDef): boolean => [d.num, d.den, d.coverage?.not_recorded, d.coverage?.pending].some((x) => !!x && x.includes(AS_OF))
 
-/**
- * SELECT-list items of one part of a union: plain counts and sums as Int64, distinct counts as
- * uniqExact states; with `only`, the other definitions' columns are zeros (same names and order).
- */
-export function partColumns(defs: MetricDef[], only?: (d: MetricDef) => boolean): string {
-  return defs.flatMap((d) => only && !only(d) ? [
-    `${d.distinct ? 'uniqExactStateIf(toString(0), 0)' : 'toInt64(0)'} AS ${d.id}__n`,
-    ...(d.den ? [`toInt64(0) AS ${d.id}__d`] : []),
-    ...(d.coverage ? [`toInt64(0) AS ${d.id}__nr`, `toInt64(0) AS ${d.id}__p`] : []),
-  ] : [
+/** SELECT-list items of one part of a union: plain counts and sums as Int64, distinct counts as uniqExact states. */
+export function partColumns(defs: MetricDef[]): string {
+  return defs.flatMap((d) => [
     d.distinct ? `uniqExactStateIf(toString(${d.distinct}), ${d.num}) AS ${d.id}__n` : d.sum ? `toInt64(sumIf(${d.sum}, ${d.num})) AS ${d.id}__n` : `toInt64(countIf(${d.num})) AS ${d.id}__n`,
     ...(d.den ? [`toInt64(countIf(${d.den})) AS ${d.id}__d`] : []),
     ...(d.coverage ? [`toInt64(countIf(${d.coverage.not_recorded})) AS ${d.id}__nr`, `toInt64(countIf(${d.coverage.pending})) AS ${d.id}__p`] : []),
