@@ -25,15 +25,8 @@ import { migrate } from '../analytics/migrate'
 import { type DetectSummary, runDetectJob } from '../jobs/detect-job'
 import { DETECTORS } from '../jobs/detectors'
 import { syntheticCity } from './synthetic-city'
+import { arg, strArg } from './args'
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : def
-}
-const strArg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : undefined
-}
 const keep = strArg('data')
 const metaFile = keep && path.join(keep, 'bench-meta.json')
 const meta = metaFile && existsSync(metaFile) ? JSON.parse(readFileSync(metaFile, 'utf8')) as { end: number; records: number; days: number } : undefined

@@ -20,11 +20,8 @@ import { checkRecord, checkEvent } from '../ingest/validate'
 import { recordRow, eventRow } from '../ingest/rows'
 import { Reference } from '../ingest/reference'
 import { resolveCallerSecret } from '../ingest/secret'
+import { arg } from './args'
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : def
-}
 const DAYS = arg('days', 1)
 const SCALE = arg('scale', 1)
 const CHUNK = 5000 // lines per POST (the simulator's MAX_LINES)

@@ -12,11 +12,8 @@ import { openDb } from '../analytics/clickhouse'
 import { migrate } from '../analytics/migrate'
 import { MetricsQueries } from '../analytics/metrics/queries'
 import { CANONICAL_PARAMS } from '../analytics/metrics/versions'
+import { strArg } from './args'
 
-const strArg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : undefined
-}
 const dir = strArg('data')
 const metaFile = dir && path.join(dir, 'bench-meta.json')
 if (!metaFile || !existsSync(metaFile)) {

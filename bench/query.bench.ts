@@ -21,15 +21,8 @@ import { shanghaiDayStart } from '../analytics/metrics/window'
 import { runRollupJob } from '../jobs/rollup-job'
 import { IngestService } from '../ingest/service'
 import { syntheticCity } from './synthetic-city'
+import { arg, strArg } from './args'
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : def
-}
-const strArg = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : undefined
-}
 const HOUR = 3_600_000, DAY = 24 * HOUR
 const keep = strArg('data')
 const metaFile = keep && path.join(keep, 'bench-query-meta.json')

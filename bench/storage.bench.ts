@@ -6,11 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { openDb, queryRows } from '../analytics/clickhouse'
+import { arg } from './args'
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) : def
-}
 const ROWS = arg('rows', 2_000_000)
 const LOOKUP_KEYS = arg('keys', 10_000)
 const dir = mkdtempSync(path.join(tmpdir(), 'linkage-bench-storage-'))

@@ -5,18 +5,16 @@ import type { MetricValue, Overview, ByRegion, TrendPoint, Bounces, Definitions,
 import { DIMENSIONS, UNKNOWN_REGION } from '../../model/api'
 import {
   metricDefs, aggregateColumns, BOUNCE_JOB, metricEventsSource, recordDerived, recordsSource, repeatSpans, policies, DEFAULT_EXCLUDE_110_KINDS, DEFAULT_MIN_COVERAGE, DEFAULT_SIGN_LIMIT_MIN, DEFAULT_SIGN_LIMIT_EMERGENCY_MIN,
-  DEFAULT_ARRIVE_LIMIT_MIN, DEFAULT_AREA_CLASSES,
+  DEFAULT_ARRIVE_LIMIT_MIN, DEFAULT_AREA_CLASSES, isExtended, windowMonths as windowMonthsSql, windowFinal, withDerived,
   type MetricDef, type MetricParams,
 } from './definitions'
 import { metricVersions } from './versions'
 import { windowParams, describeWindow, isoShanghai, shanghaiDayStart, type TimeWindow } from './window'
 import { toValue, sumRows, type AggRow } from './values'
 import { chTime } from '../../ingest/rows'
-import { windowMonths as windowMonthsSql, windowFinal, withDerived } from './definitions'
 import { Reference } from '../../ingest/reference'
 import { CITY_WIDE, scopeSql, inScope, type Scope } from '../scope'
 import { Rollups, committedIn, keysOf, sumColumns, partColumns, COARSE_DIMS, type UsableDay } from './rollup'
-import { isExtended } from './definitions'
 
 type PlatformFilter = '12345' | '110' | undefined
 
